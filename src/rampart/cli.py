@@ -1,0 +1,70 @@
+"""The `rampart` command line: parse arguments, call an action, turn errors into one line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rampart.errors import RampartError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every subcommand; actions are imported lazily so `--help` stays fast."""
+    parser = argparse.ArgumentParser(prog="rampart", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lab = commands.add_parser("lab", help="the lab: a fleet of real Debian hosts on this machine")
+    lab_commands = lab.add_subparsers(dest="lab_command", required=True, metavar="ACTION")
+    up = lab_commands.add_parser("up", help="build (once) and start the lab; safe to repeat")
+    up.add_argument(
+        "--release",
+        choices=["trixie", "bookworm", "13", "12"],
+        default=None,
+        help="Debian release of the hosts (default: trixie, Debian 13; kept from the last up)",
+    )
+    up.add_argument("--extra", type=int, default=None, metavar="N", help="add N plain hosts")
+    lab_commands.add_parser("down", help="stop the lab and remove everything it made")
+    lab_commands.add_parser("status", help="show each host: running, reachable, memory")
+    ssh = lab_commands.add_parser("ssh", help="open a root shell (or run a command) on a host")
+    ssh.add_argument("host")
+    ssh.add_argument("remote_command", nargs=argparse.REMAINDER, metavar="COMMAND")
+
+    inventory = commands.add_parser("inventory", help="the inventory: catalog, data, people")
+    inventory_commands = inventory.add_subparsers(
+        dest="inventory_command", required=True, metavar="ACTION"
+    )
+    validate = inventory_commands.add_parser(
+        "validate", help="check an inventory against the schema (docs/inventory.md)"
+    )
+    validate.add_argument(
+        "paths", nargs="*", type=Path, default=[Path("inventory/lab")], metavar="INVENTORY"
+    )
+    return parser
+
+
+def dispatch(arguments: argparse.Namespace) -> int:
+    """Run the action the arguments name and return its exit status."""
+    if arguments.command == "lab":
+        from rampart.lab import actions as lab_actions
+
+        return lab_actions.dispatch(arguments)
+    if arguments.command == "inventory":
+        from rampart.inventory import cli as inventory_cli
+
+        return inventory_cli.validate(arguments.paths)
+    raise RampartError(f"unknown command {arguments.command}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script: one line on error, never a traceback."""
+    arguments = build_parser().parse_args(argv)
+    try:
+        return dispatch(arguments)
+    except RampartError as error:
+        print(f"rampart: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("rampart: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,90 @@
+"""The one place Rampart runs external commands.
+
+Every subprocess goes through `run`, so errors come back as `CommandFailed` with the exit
+code as an attribute and tests can assert the exact command line.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rampart.errors import CommandFailed, RampartError
+
+
+def run(
+    argv: Sequence[str | Path],
+    *,
+    check: bool = True,
+    input_text: str | None = None,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, capture its output as text and raise `CommandFailed` on failure."""
+    args = [str(part) for part in argv]
+    try:
+        completed = subprocess.run(
+            args,
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=None if env is None else dict(env),
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise RampartError(f"command not found: {args[0]}") from error
+    except subprocess.TimeoutExpired as error:
+        raise CommandFailed(args, -1, f"timed out after {timeout} s") from error
+    if check and completed.returncode != 0:
+        raise CommandFailed(args, completed.returncode, completed.stderr)
+    return completed
+
+
+def succeeds(argv: Sequence[str | Path], *, timeout: float | None = None) -> bool:
+    """Tell whether a command exits zero; for probes whose failure is an answer, not an error."""
+    try:
+        return run(argv, check=False, timeout=timeout).returncode == 0
+    except CommandFailed:
+        return False
+
+
+def which(program: str) -> Path | None:
+    """Find a program on PATH, also in the sbin folders a non-login root shell may lack."""
+    found = shutil.which(program) or shutil.which(
+        program, path="/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin"
+    )
+    return Path(found) if found else None
+
+
+def spawn(
+    argv: Sequence[str | Path],
+    *,
+    log: Path,
+    cgroups: Sequence[Path] = (),
+) -> int:
+    """Start a long-running command in its own session, detached from ours; return its PID.
+
+    Its output goes to `log`. When `cgroups` are given, the child moves itself into each
+    of them before it executes the command, so everything it starts is accounted there.
+    """
+    args = [str(part) for part in argv]
+    targets = [Path(cgroup) / "cgroup.procs" for cgroup in cgroups]
+
+    def enter_cgroups() -> None:
+        for procs in targets:
+            procs.write_text(str(os.getpid()), encoding="ascii")
+
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=enter_cgroups if targets else None,  # noqa: PLW1509 - only writes a file
+        )
+    return process.pid

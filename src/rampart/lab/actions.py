@@ -1,0 +1,319 @@
+"""`rampart lab up | down | status | ssh`: the lab's actions, built on its smaller parts."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import yaml
+
+from rampart import commands
+from rampart.errors import LabError
+from rampart.lab import container, export, image, keys, network, preflight, proxy
+from rampart.lab.config import (
+    CGROUP_HIERARCHIES,
+    CGROUP_NAME,
+    DEFAULT_RELEASE,
+    DEFAULT_SUBNET,
+    NFT_TABLE,
+    RELEASE_ALIASES,
+    LabConfig,
+    LabHost,
+    LabPaths,
+)
+from rampart.lab.mirror import machine_mirror
+
+SSH_DEADLINE_SECONDS = 180
+LOCK_FILE = Path("/run/rampart-lab.lock")
+
+
+def say(message: str) -> None:
+    """Progress for the person at the terminal, on standard error."""
+    print(f"lab: {message}", file=sys.stderr, flush=True)
+
+
+def project_inventory() -> Path:
+    """The lab inventory folder of the Rampart checkout we run in (found from the cwd)."""
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "ansible.cfg").is_file() and (folder / "inventory").is_dir():
+            return folder / "inventory" / "lab"
+    raise LabError("run this inside a Rampart checkout (no ansible.cfg and inventory/ found)")
+
+
+@contextmanager
+def exclusive() -> Iterator[None]:
+    """Let only one lab action change the lab at a time."""
+    with LOCK_FILE.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LabError("another `rampart lab` action is running; wait for it") from None
+        yield
+
+
+def read_settings(paths: LabPaths) -> dict[str, object]:
+    """What the last `lab up` recorded, or nothing when no lab exists."""
+    try:
+        settings: dict[str, object] = json.loads(paths.settings.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return settings
+
+
+def current_config(paths: LabPaths) -> LabConfig:
+    """The configuration of the lab that is up, for status, ssh and down."""
+    settings = read_settings(paths)
+    if not settings:
+        raise LabError("no lab is up; start one with `rampart lab up`")
+    return LabConfig(
+        release=str(settings["release"]),
+        extra=int(str(settings["extra"])),
+        subnet=str(settings["subnet"]),
+    )
+
+
+def requested_config(paths: LabPaths, release: str | None, extra: int | None) -> LabConfig:
+    """The lab to bring up: the arguments, else what the running lab has, else the defaults."""
+    settings = read_settings(paths)
+    chosen_release = RELEASE_ALIASES[release] if release else str(
+        settings.get("release", DEFAULT_RELEASE)
+    )
+    running = settings and any(container.is_running(paths, host) for host in hosts_on_disk(paths))
+    if running and settings.get("release") != chosen_release:
+        raise LabError(
+            f"the lab runs Debian {settings.get('release')}; "
+            f"run `rampart lab down` before starting {chosen_release}"
+        )
+    return LabConfig(
+        release=chosen_release,
+        extra=extra if extra is not None else int(str(settings.get("extra", 0))),
+        subnet=os.environ.get("RAMPART_LAB_SUBNET", str(settings.get("subnet", DEFAULT_SUBNET))),
+    )
+
+
+def hosts_on_disk(paths: LabPaths) -> list[LabHost]:
+    """Hosts that have a folder under the state directory, whatever the configuration says."""
+    folder = paths.state / "hosts"
+    if not folder.is_dir():
+        return []
+    return [LabHost(entry.name, "", ()) for entry in sorted(folder.iterdir()) if entry.is_dir()]
+
+
+def ssh_argv(config: LabConfig, paths: LabPaths, host: LabHost, *extra: str) -> list[str]:
+    """The ssh command line that reaches a lab host as root with host key checking on."""
+    return [
+        "ssh",
+        "-i", str(paths.ssh_key),
+        "-o", f"UserKnownHostsFile={paths.known_hosts}",
+        "-o", "StrictHostKeyChecking=yes",
+        "-o", "IdentitiesOnly=yes",
+        "-o", "BatchMode=yes" if extra else "BatchMode=no",
+        "-o", "ConnectTimeout=3",
+        f"root@{host.address}",
+        *extra,
+    ]
+
+
+def wait_for_ssh(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> list[str]:
+    """Wait until every host runs a command over SSH; return the names that never did."""
+    deadline = time.monotonic() + SSH_DEADLINE_SECONDS
+
+    def answers(host: LabHost) -> bool:
+        while time.monotonic() < deadline:
+            if commands.succeeds(ssh_argv(config, paths, host, "true"), timeout=10):
+                return True
+            time.sleep(0.3)
+        return False
+
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        results = list(pool.map(answers, hosts))
+    return [host.name for host, ok in zip(hosts, results, strict=True) if not ok]
+
+
+def up(release: str | None, extra: int | None) -> int:
+    """Bring the lab up, starting only what is missing; safe to run again at any time."""
+    paths = LabPaths()
+    preflight.check_all(paths)
+    inventory = project_inventory()
+    with exclusive():
+        config = requested_config(paths, release, extra)
+        mirror = machine_mirror()
+        settings = read_settings(paths)
+        image_root = Path(str(settings.get("image", "")))
+        running_hosts = [h for h in hosts_on_disk(paths) if container.is_running(paths, h)]
+        if not (running_hosts and (image_root / "etc" / "os-release").is_file()):
+            image_root = image.ensure_image(paths, config.release, mirror)
+        if not network.link_exists("rampart0"):
+            network.require_free_subnet(config)
+        network.ensure_bridge(config)
+        network.ensure_guard(config)
+        proxy.ensure_proxy(config, paths, mirror)
+        admin_key = keys.ensure_key(paths.ssh_key, "rampart-lab-admin")
+        people = yaml.safe_load(export.PEOPLE_SOURCE.read_text(encoding="utf-8"))
+        for person in people.get("rampart_people", []):
+            keys.ensure_key(paths.people_keys / person["username"], f"{person['username']}@rampart-lab")
+        paths.settings.write_text(
+            json.dumps({**asdict(config), "image": str(image_root)}, indent=2), encoding="utf-8"
+        )
+
+        wanted = {host.name for host in config.hosts}
+        for stale in hosts_on_disk(paths):
+            if stale.name not in wanted:
+                say(f"removing {stale.name} (not in the requested fleet)")
+                container.destroy(paths, stale)
+        known = keys.parse_known_hosts(
+            paths.known_hosts.read_text(encoding="utf-8") if paths.known_hosts.exists() else ""
+        )
+        started = time.monotonic()
+        booted: list[LabHost] = []
+        host_keys: dict[str, tuple[str, str]] = {}
+        for host in config.hosts:
+            if container.is_running(paths, host) and host.name in known:
+                host_keys[host.name] = (host.address, known[host.name][1])
+                continue
+            host_keys[host.name] = (
+                host.address,
+                container.create(config, paths, host, image_root, admin_key),
+            )
+            booted.append(host)
+        paths.known_hosts.write_text(keys.known_hosts_text(host_keys), encoding="utf-8")
+        export.write_inventory(
+            config,
+            paths,
+            inventory,
+            keys.known_hosts_text(host_keys),
+            lambda username: (paths.people_keys / f"{username}.pub")
+            .read_text(encoding="utf-8")
+            .strip(),
+        )
+        kept = len(config.hosts) - len(booted)
+        say(f"booting {len(booted)} host(s), {kept} already running (Debian {config.version})")
+        silent = wait_for_ssh(config, paths, list(config.hosts))
+        if silent:
+            raise LabError(
+                f"{', '.join(silent)} did not answer SSH within {SSH_DEADLINE_SECONDS} s; "
+                f"see {paths.state}/hosts/<host>/console.log"
+            )
+        say(f"{len(config.hosts)} hosts answer SSH ({time.monotonic() - started:.1f} s)")
+        say(f"inventory written to {inventory}; try `ansible all -m ping`")
+    return 0
+
+
+def leftovers(paths: LabPaths) -> list[str]:
+    """Everything of a lab still on this machine: empty when the lab is fully down."""
+    found = [f"network namespace {name}" for name in network.leftover_netns()]
+    found += [f"link {name}" for name in network.leftover_links()]
+    mounts = Path("/proc/self/mounts").read_text(encoding="utf-8").splitlines()
+    found += [
+        f"mount {line.split()[1]}"
+        for line in mounts
+        if line.split()[1].startswith(str(paths.state) + "/")
+    ]
+    found += [
+        f"cgroup {Path('/sys/fs/cgroup', hierarchy, CGROUP_NAME)}"
+        for hierarchy in CGROUP_HIERARCHIES
+        if Path("/sys/fs/cgroup", hierarchy, CGROUP_NAME).exists()
+    ]
+    if commands.succeeds(["nft", "list", "table", "inet", NFT_TABLE]):
+        found.append(f"nftables table inet {NFT_TABLE}")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            command_line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if str(paths.state) in command_line:
+            found.append(f"process {proc.name}: {command_line.strip()[:80]}")
+    if paths.state.exists():
+        found.append(f"folder {paths.state}")
+    return found
+
+
+def down() -> int:
+    """Stop every host and remove everything the lab made; say what could not be removed."""
+    paths = LabPaths()
+    preflight.require_root()
+    with exclusive():
+        hosts = hosts_on_disk(paths)
+        say(f"stopping {len(hosts)} host(s)")
+        with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+            list(pool.map(lambda host: container.destroy(paths, host), hosts))
+        for hierarchy in CGROUP_HIERARCHIES:
+            parent = Path("/sys/fs/cgroup", hierarchy, CGROUP_NAME)
+            for leftover in sorted(parent.glob("*"), reverse=True) if parent.is_dir() else []:
+                if leftover.is_dir():
+                    container.destroy(paths, LabHost(leftover.name, "", ()))
+            if parent.is_dir():
+                parent.rmdir()
+        network.remove_all()
+        proxy.stop_proxy(paths)
+        shutil.rmtree(paths.state, ignore_errors=True)
+        try:
+            export.remove_inventory(project_inventory())
+        except LabError:
+            pass
+        remaining = leftovers(paths)
+    if remaining:
+        raise LabError("lab down left: " + "; ".join(remaining))
+    say("down; nothing left behind")
+    return 0
+
+
+def status() -> int:
+    """Print each host's state; exit 0 only when every host runs and answers SSH."""
+    paths = LabPaths()
+    preflight.require_root()
+    config = current_config(paths)
+    hosts = list(config.hosts)
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        reachable = list(
+            pool.map(
+                lambda host: commands.succeeds(ssh_argv(config, paths, host, "true"), timeout=10),
+                hosts,
+            )
+        )
+    print(f"Debian {config.version} ({config.release}) lab on {config.network}")
+    print(f"{'HOST':<12} {'ADDRESS':<15} {'RUNNING':<8} {'SSH':<5} {'RSS MiB':>8}  GROUPS")
+    healthy = True
+    for host, ssh_ok in zip(hosts, reachable, strict=True):
+        running = container.is_running(paths, host)
+        memory = container.memory_bytes(host)
+        rss = f"{memory['rss'] / 1024**2:.1f}" if memory else "-"
+        print(
+            f"{host.name:<12} {host.address:<15} {'yes' if running else 'no':<8} "
+            f"{'ok' if ssh_ok else 'no':<5} {rss:>8}  {','.join(host.groups)}"
+        )
+        healthy = healthy and running and ssh_ok
+    return 0 if healthy else 1
+
+
+def ssh(host_name: str, remote_command: list[str]) -> int:
+    """Replace this process with an SSH session (or command) on a lab host, as root."""
+    paths = LabPaths()
+    config = current_config(paths)
+    argv = ssh_argv(config, paths, config.host(host_name), *remote_command)
+    if not remote_command:
+        argv = [*argv[:-1], "-t", argv[-1]]
+    os.execvp(argv[0], argv)  # noqa: S606 - an interactive session is the point
+
+
+def dispatch(arguments: argparse.Namespace) -> int:
+    """Call the lab action the command line names."""
+    if arguments.lab_command == "up":
+        return up(arguments.release, arguments.extra)
+    if arguments.lab_command == "down":
+        return down()
+    if arguments.lab_command == "status":
+        return status()
+    return ssh(arguments.host, arguments.remote_command)
