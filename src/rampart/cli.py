@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "paths", nargs="*", type=Path, default=[Path("inventory/lab")], metavar="INVENTORY"
     )
+    summary = commands.add_parser(
+        "summary", help="hosts, services answering and controls applied (ends `make up`)"
+    )
+    summary.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
+    summary.add_argument("--playbook", type=Path, default=Path("playbooks/site.yml"))
     return parser
 
 
@@ -54,6 +59,10 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.inventory import cli as inventory_cli
 
         return inventory_cli.validate(arguments.paths)
+    if arguments.command == "summary":
+        from rampart.summary import summarise
+
+        return summarise(arguments.inventory, arguments.playbook)
     raise RampartError(f"unknown command {arguments.command}")
 
 

@@ -1,6 +1,6 @@
 """The one place Rampart runs external commands.
 
-Every subprocess goes through `run`, so errors come back as `CommandFailed` with the exit
+Every subprocess goes through `run`, so errors come back as `CommandError` with the exit
 code as an attribute and tests can assert the exact command line.
 """
 
@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from rampart.errors import CommandFailed, RampartError
+from rampart.errors import CommandError, RampartError
 
 
 def run(
@@ -23,7 +23,7 @@ def run(
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command, capture its output as text and raise `CommandFailed` on failure."""
+    """Run a command, capture its output as text and raise `CommandError` on failure."""
     args = [str(part) for part in argv]
     try:
         completed = subprocess.run(
@@ -38,9 +38,9 @@ def run(
     except FileNotFoundError as error:
         raise RampartError(f"command not found: {args[0]}") from error
     except subprocess.TimeoutExpired as error:
-        raise CommandFailed(args, -1, f"timed out after {timeout} s") from error
+        raise CommandError(args, -1, f"timed out after {timeout} s") from error
     if check and completed.returncode != 0:
-        raise CommandFailed(args, completed.returncode, completed.stderr)
+        raise CommandError(args, completed.returncode, completed.stderr)
     return completed
 
 
@@ -48,7 +48,7 @@ def succeeds(argv: Sequence[str | Path], *, timeout: float | None = None) -> boo
     """Tell whether a command exits zero; for probes whose failure is an answer, not an error."""
     try:
         return run(argv, check=False, timeout=timeout).returncode == 0
-    except CommandFailed:
+    except CommandError:
         return False
 
 
@@ -85,6 +85,6 @@ def spawn(
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=enter_cgroups if targets else None,  # noqa: PLW1509 - only writes a file
+            preexec_fn=enter_cgroups if targets else None,
         )
     return process.pid

@@ -24,7 +24,7 @@ class LabError(RampartError):
     exit_code = 3
 
 
-class CommandFailed(RampartError):
+class CommandError(RampartError):
     """An external command exited non-zero; keeps the exit code for callers to inspect."""
 
     exit_code = 4

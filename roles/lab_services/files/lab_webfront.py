@@ -59,7 +59,7 @@ def load_settings(environment: dict[str, str]) -> Settings:
         database=required("LAB_WEBFRONT_DATABASE"),
         table=required("LAB_WEBFRONT_TABLE"),
         title=environment.get("LAB_WEBFRONT_TITLE", "Records").strip() or "Records",
-        bind_address=environment.get("LAB_WEBFRONT_BIND_ADDRESS", "0.0.0.0").strip(),
+        bind_address=environment.get("LAB_WEBFRONT_BIND_ADDRESS", "0.0.0.0").strip(),  # noqa: S104 (a server)
         port=port("LAB_WEBFRONT_PORT", "8080"),
         database_host=environment.get("LAB_WEBFRONT_DATABASE_HOST", "/var/run/postgresql"),
         database_port=port("LAB_WEBFRONT_DATABASE_PORT", "5432"),
@@ -104,10 +104,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = "lab-webfront/1"
     settings: Settings
 
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server dispatches to)
+    def do_GET(self) -> None:
         self.respond(send_body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self.respond(send_body=False)
 
     def respond(self, *, send_body: bool) -> None:
@@ -152,7 +152,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         )
         return 200, "text/html", page
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (base signature)
+    def log_message(self, format: str, *args: object) -> None:
         LOG.info("%s %s", self.address_string(), format % args)
 
 
@@ -168,7 +168,10 @@ def main() -> int:
     server = http.server.ThreadingHTTPServer((settings.bind_address, settings.port), Handler)
     server.daemon_threads = True
     LOG.info(
-        "serving %s.%s on %s:%d", settings.database, settings.table, settings.bind_address,
+        "serving %s.%s on %s:%d",
+        settings.database,
+        settings.table,
+        settings.bind_address,
         settings.port,
     )
     try:

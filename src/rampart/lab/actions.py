@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,10 +21,12 @@ from rampart import commands
 from rampart.errors import LabError
 from rampart.lab import container, export, image, keys, network, preflight, proxy
 from rampart.lab.config import (
+    BRIDGE,
     CGROUP_HIERARCHIES,
     CGROUP_NAME,
     DEFAULT_RELEASE,
     DEFAULT_SUBNET,
+    LOCK_FILE,
     NFT_TABLE,
     RELEASE_ALIASES,
     LabConfig,
@@ -34,7 +36,6 @@ from rampart.lab.config import (
 from rampart.lab.mirror import machine_mirror
 
 SSH_DEADLINE_SECONDS = 180
-LOCK_FILE = Path("/run/rampart-lab.lock")
 
 
 def say(message: str) -> None:
@@ -85,8 +86,8 @@ def current_config(paths: LabPaths) -> LabConfig:
 def requested_config(paths: LabPaths, release: str | None, extra: int | None) -> LabConfig:
     """The lab to bring up: the arguments, else what the running lab has, else the defaults."""
     settings = read_settings(paths)
-    chosen_release = RELEASE_ALIASES[release] if release else str(
-        settings.get("release", DEFAULT_RELEASE)
+    chosen_release = (
+        RELEASE_ALIASES[release] if release else str(settings.get("release", DEFAULT_RELEASE))
     )
     running = settings and any(container.is_running(paths, host) for host in hosts_on_disk(paths))
     if running and settings.get("release") != chosen_release:
@@ -113,12 +114,18 @@ def ssh_argv(config: LabConfig, paths: LabPaths, host: LabHost, *extra: str) -> 
     """The ssh command line that reaches a lab host as root with host key checking on."""
     return [
         "ssh",
-        "-i", str(paths.ssh_key),
-        "-o", f"UserKnownHostsFile={paths.known_hosts}",
-        "-o", "StrictHostKeyChecking=yes",
-        "-o", "IdentitiesOnly=yes",
-        "-o", "BatchMode=yes" if extra else "BatchMode=no",
-        "-o", "ConnectTimeout=3",
+        "-i",
+        str(paths.ssh_key),
+        "-o",
+        f"UserKnownHostsFile={paths.known_hosts}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "BatchMode=yes" if extra else "BatchMode=no",
+        "-o",
+        "ConnectTimeout=3",
         f"root@{host.address}",
         *extra,
     ]
@@ -140,6 +147,27 @@ def wait_for_ssh(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> li
     return [host.name for host, ok in zip(hosts, results, strict=True) if not ok]
 
 
+def refresh_package_lists(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> None:
+    """Fetch apt's package lists on new hosts, as an installed server has them."""
+    if not hosts:
+        return
+    started = time.monotonic()
+    update = ("apt-get", "-qq", "-o", "Acquire::Retries=3", "update")
+    with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
+        results = list(
+            pool.map(
+                lambda host: commands.run(
+                    ssh_argv(config, paths, host, *update), check=False, timeout=300
+                ),
+                hosts,
+            )
+        )
+    failed = [h.name for h, result in zip(hosts, results, strict=True) if result.returncode != 0]
+    if failed:
+        raise LabError(f"apt-get update failed on {', '.join(failed)} (the apt proxy or mirror)")
+    say(f"package lists fetched on {len(hosts)} host(s) ({time.monotonic() - started:.1f} s)")
+
+
 def up(release: str | None, extra: int | None) -> int:
     """Bring the lab up, starting only what is missing; safe to run again at any time."""
     paths = LabPaths()
@@ -153,7 +181,7 @@ def up(release: str | None, extra: int | None) -> int:
         running_hosts = [h for h in hosts_on_disk(paths) if container.is_running(paths, h)]
         if not (running_hosts and (image_root / "etc" / "os-release").is_file()):
             image_root = image.ensure_image(paths, config.release, mirror)
-        if not network.link_exists("rampart0"):
+        if not network.link_exists(BRIDGE):
             network.require_free_subnet(config)
         network.ensure_bridge(config)
         network.ensure_guard(config)
@@ -161,7 +189,9 @@ def up(release: str | None, extra: int | None) -> int:
         admin_key = keys.ensure_key(paths.ssh_key, "rampart-lab-admin")
         people = yaml.safe_load(export.PEOPLE_SOURCE.read_text(encoding="utf-8"))
         for person in people.get("rampart_people", []):
-            keys.ensure_key(paths.people_keys / person["username"], f"{person['username']}@rampart-lab")
+            keys.ensure_key(
+                paths.people_keys / person["username"], f"{person['username']}@rampart-lab"
+            )
         paths.settings.write_text(
             json.dumps({**asdict(config), "image": str(image_root)}, indent=2), encoding="utf-8"
         )
@@ -192,9 +222,9 @@ def up(release: str | None, extra: int | None) -> int:
             paths,
             inventory,
             keys.known_hosts_text(host_keys),
-            lambda username: (paths.people_keys / f"{username}.pub")
-            .read_text(encoding="utf-8")
-            .strip(),
+            lambda username: (
+                (paths.people_keys / f"{username}.pub").read_text(encoding="utf-8").strip()
+            ),
         )
         kept = len(config.hosts) - len(booted)
         say(f"booting {len(booted)} host(s), {kept} already running (Debian {config.version})")
@@ -205,6 +235,7 @@ def up(release: str | None, extra: int | None) -> int:
                 f"see {paths.state}/hosts/<host>/console.log"
             )
         say(f"{len(config.hosts)} hosts answer SSH ({time.monotonic() - started:.1f} s)")
+        refresh_package_lists(config, paths, booted)
         say(f"inventory written to {inventory}; try `ansible all -m ping`")
     return 0
 
@@ -259,10 +290,8 @@ def down() -> int:
         network.remove_all()
         proxy.stop_proxy(paths)
         shutil.rmtree(paths.state, ignore_errors=True)
-        try:
+        with suppress(LabError):
             export.remove_inventory(project_inventory())
-        except LabError:
-            pass
         remaining = leftovers(paths)
     if remaining:
         raise LabError("lab down left: " + "; ".join(remaining))

@@ -15,18 +15,34 @@ from rampart.errors import ConfigError
 RELEASES = {"trixie": "13", "bookworm": "12"}
 RELEASE_ALIASES = {"13": "trixie", "12": "bookworm", "trixie": "trixie", "bookworm": "bookworm"}
 DEFAULT_RELEASE = "trixie"
-DEFAULT_SUBNET = "10.77.0.0/24"
 MAX_EXTRA_HOSTS = 100
 FIRST_FLEET_OFFSET = 11
 FIRST_EXTRA_OFFSET = 101
-
-BRIDGE = "rampart0"
-NETNS_PREFIX = "rampart-"
-VETH_PREFIX = "rpv-"
-CGROUP_NAME = "rampart-lab"
-NFT_TABLE = "rampart_lab"
-PROXY_PORT = 3142
+PROXY_PORT = 3149  # not 3142, where a system-wide apt-cacher-ng may listen
 CGROUP_HIERARCHIES = ("systemd", "unified", "memory")
+
+
+def _instance() -> int:
+    """Which lab of this machine we drive: RAMPART_LAB_INSTANCE, 0 (the default) to 9.
+
+    Separate instances let several checkouts (or engineers) run a lab each at once; every
+    name, address range and folder below carries the number.
+    """
+    raw = os.environ.get("RAMPART_LAB_INSTANCE", "0")
+    if raw not in {str(number) for number in range(10)}:
+        raise ConfigError(f"RAMPART_LAB_INSTANCE must be a digit from 0 to 9, not {raw!r}")
+    return int(raw)
+
+
+INSTANCE = _instance()
+BRIDGE = f"rampart{INSTANCE}"
+NETNS_PREFIX = f"rampart{INSTANCE}-"
+VETH_PREFIX = f"rp{INSTANCE}-"
+CGROUP_NAME = f"rampart-lab{INSTANCE}"
+NFT_TABLE = f"rampart_lab{INSTANCE}"
+DEFAULT_SUBNET = f"10.77.{INSTANCE}.0/24"
+DEFAULT_STATE = f"/var/lib/rampart/lab{INSTANCE}"
+LOCK_FILE = Path(f"/run/rampart-lab{INSTANCE}.lock")
 
 # The default fleet models the regulation's information services (see docs/lab.md).
 DEFAULT_FLEET: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -64,10 +80,12 @@ class LabHost:
 class LabPaths:
     """Where the lab keeps its state (removed by `lab down`) and its caches (kept)."""
 
-    state: Path = field(default_factory=lambda: Path(os.environ.get(
-        "RAMPART_LAB_STATE", "/var/lib/rampart/lab")))
-    cache: Path = field(default_factory=lambda: Path(os.environ.get(
-        "RAMPART_LAB_CACHE", "/var/cache/rampart")))
+    state: Path = field(
+        default_factory=lambda: Path(os.environ.get("RAMPART_LAB_STATE", "/var/lib/rampart/lab"))
+    )
+    cache: Path = field(
+        default_factory=lambda: Path(os.environ.get("RAMPART_LAB_CACHE", "/var/cache/rampart"))
+    )
 
     @property
     def settings(self) -> Path:
@@ -96,8 +114,8 @@ class LabPaths:
 
     @property
     def apt_cache(self) -> Path:
-        """The apt proxy's package cache, kept between labs."""
-        return self.cache / "apt"
+        """The apt proxy's package cache, kept between labs (one per lab instance)."""
+        return self.cache / f"apt{INSTANCE}"
 
     @property
     def proxy(self) -> Path:
@@ -133,7 +151,9 @@ class LabConfig:
         try:
             return ipaddress.IPv4Network(self.subnet)
         except ValueError as error:
-            raise ConfigError(f"lab subnet {self.subnet!r} is not an IPv4 network: {error}") from None
+            raise ConfigError(
+                f"lab subnet {self.subnet!r} is not an IPv4 network: {error}"
+            ) from None
 
     @property
     def bridge_address(self) -> str:
@@ -149,7 +169,9 @@ class LabConfig:
             for index, (name, groups) in enumerate(DEFAULT_FLEET)
         ]
         fleet += [
-            LabHost(f"extra-{number:02d}", str(base + FIRST_EXTRA_OFFSET + number - 1), (EXTRA_GROUP,))
+            LabHost(
+                f"extra-{number:02d}", str(base + FIRST_EXTRA_OFFSET + number - 1), (EXTRA_GROUP,)
+            )
             for number in range(1, self.extra + 1)
         ]
         return tuple(fleet)

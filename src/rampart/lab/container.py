@@ -9,6 +9,7 @@ import secrets
 import shutil
 import signal
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from rampart import commands
@@ -46,9 +47,7 @@ def is_running(paths: LabPaths, host: LabHost) -> bool:
     return processes.alive(pid_file(paths, host), "systemd-nspawn")
 
 
-def create(
-    config: LabConfig, paths: LabPaths, host: LabHost, image: Path, admin_key: str
-) -> str:
+def create(config: LabConfig, paths: LabPaths, host: LabHost, image: Path, admin_key: str) -> str:
     """Prepare and boot a host from scratch; return its SSH host public key line."""
     destroy(paths, host)
     folder = paths.host(host.name)
@@ -57,7 +56,11 @@ def create(
     root = root_mount(paths, host)
     commands.run(
         [
-            "mount", "-t", "overlay", f"rampart-{host.name}", "-o",
+            "mount",
+            "-t",
+            "overlay",
+            f"rampart-{host.name}",
+            "-o",
             f"lowerdir={image},upperdir={folder / 'upper'},workdir={folder / 'work'}",
             root,
         ]
@@ -77,8 +80,9 @@ def _personalise(config: LabConfig, host: LabHost, root: Path, admin_key: str) -
     (root / "etc" / "hosts").write_text("\n".join(hosts_lines) + "\n", encoding="utf-8")
 
     key_file = root / "etc" / "ssh" / "ssh_host_ed25519_key"
-    commands.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{host.name}",
-                  "-f", key_file])
+    commands.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{host.name}", "-f", key_file]
+    )
     (root / "etc" / "ssh" / "sshd_config.d" / "00-rampart-lab-host-key.conf").write_text(
         "# The lab generates only an Ed25519 host key for each host.\n"
         "HostKey /etc/ssh/ssh_host_ed25519_key\n",
@@ -132,9 +136,7 @@ def _boot(paths: LabPaths, host: LabHost) -> None:
 
 def destroy(paths: LabPaths, host: LabHost) -> None:
     """Stop the host (cleanly if it answers, by force if not) and remove all its traces."""
-    processes.terminate(
-        pid_file(paths, host), "systemd-nspawn", grace=SHUTDOWN_GRACE_SECONDS
-    )
+    processes.terminate(pid_file(paths, host), "systemd-nspawn", grace=SHUTDOWN_GRACE_SECONDS)
     _kill_cgroup_members(host)
     _unmount_under(paths.host(host.name))
     _remove_cgroups(host)
@@ -144,7 +146,9 @@ def destroy(paths: LabPaths, host: LabHost) -> None:
         shutil.rmtree(propagate, ignore_errors=True)
     shutil.rmtree(paths.host(host.name), ignore_errors=True)
     if paths.host(host.name).exists():
-        raise LabError(f"could not remove {paths.host(host.name)}; see docs/lab.md, cleaning up by hand")
+        raise LabError(
+            f"could not remove {paths.host(host.name)}; see docs/lab.md, cleaning up by hand"
+        )
 
 
 def _members(group: Path) -> list[int]:
@@ -177,13 +181,13 @@ def _remove_cgroups(host: LabHost) -> None:
     for group in cgroups(host):
         if not group.exists():
             continue
-        for folder in sorted((p for p in group.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        for folder in sorted(
+            (p for p in group.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)
+        ):
             folder.rmdir()
         group.rmdir()
-        try:
+        with suppress(OSError):
             group.parent.rmdir()
-        except OSError:
-            pass
 
 
 def _unmount_under(folder: Path) -> None:

@@ -86,6 +86,10 @@ def write_inventory(
 
 def remove_inventory(inventory: Path) -> None:
     """Remove the generated files; the committed catalog stays."""
-    for name in ("hosts.yml", "known_hosts", "group_vars/all/lab_connection.yml",
-                 "group_vars/all/people.yml"):
+    for name in (
+        "hosts.yml",
+        "known_hosts",
+        "group_vars/all/lab_connection.yml",
+        "group_vars/all/people.yml",
+    ):
         (inventory / name).unlink(missing_ok=True)

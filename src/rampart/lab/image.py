@@ -6,6 +6,7 @@ so changing the recipe builds a new image and the old one is removed.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import sys
@@ -55,6 +56,15 @@ def ensure_image(paths: LabPaths, release: str, mirror: DebianMirror) -> Path:
     if (target / "etc" / "os-release").is_file():
         return target
     paths.images.mkdir(parents=True, exist_ok=True)
+    with (paths.images / ".build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another lab instance may be building it now
+        if (target / "etc" / "os-release").is_file():
+            return target
+        return _build(paths, release, mirror, target)
+
+
+def _build(paths: LabPaths, release: str, mirror: DebianMirror, target: Path) -> Path:
+    """debootstrap into a partial folder, make it generic, then move it into place."""
     partial = target.with_name(target.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)

@@ -10,7 +10,15 @@ from pathlib import Path
 
 from rampart import commands
 from rampart.errors import LabError
-from rampart.lab.config import BRIDGE, NETNS_PREFIX, NFT_TABLE, PROXY_PORT, VETH_PREFIX, LabConfig, LabHost
+from rampart.lab.config import (
+    BRIDGE,
+    NETNS_PREFIX,
+    NFT_TABLE,
+    PROXY_PORT,
+    VETH_PREFIX,
+    LabConfig,
+    LabHost,
+)
 
 NETNS_DIR = Path("/run/netns")
 
@@ -85,7 +93,19 @@ def create_host_network(config: LabConfig, host: LabHost) -> None:
     remove_host_network(host)
     commands.run(["ip", "netns", "add", host.netns])
     commands.run(
-        ["ip", "link", "add", host.veth, "type", "veth", "peer", "name", "eth0", "netns", host.netns]
+        [
+            "ip",
+            "link",
+            "add",
+            host.veth,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "eth0",
+            "netns",
+            host.netns,
+        ]
     )
     commands.run(["ip", "link", "set", host.veth, "master", BRIDGE, "up"])
     cidr = f"{host.address}/{config.network.prefixlen}"

@@ -63,9 +63,7 @@ def ensure_proxy(config: LabConfig, paths: LabPaths, mirror: DebianMirror) -> No
         time.sleep(0.2)
     log = (paths.proxy / "console.log").read_text(encoding="utf-8", errors="replace").strip()
     reason = log.splitlines()[-1] if log else "no output"
-    raise LabError(
-        f"the apt proxy did not start on {config.bridge_address}:{PROXY_PORT}: {reason}"
-    )
+    raise LabError(f"the apt proxy did not start on {config.bridge_address}:{PROXY_PORT}: {reason}")
 
 
 def _answers(config: LabConfig) -> bool:

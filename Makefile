@@ -1,0 +1,68 @@
+# Rampart: the two commands are `make up` (the main job, on the lab) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LAB_RELEASE ?= trixie
+# Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng) and venv.
+SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
+	apt-cacher-ng python3-venv
+PYTHON_SOURCES := src tests
+# Tools of the venv first (testinfra calls ansible-inventory from PATH).
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help up down test lint unit integration bench system-packages venv
+
+help:
+	@echo "make up     install what is needed, bring the lab up, run playbooks/site.yml, summarise"
+	@echo "make down   take the lab away (nothing left behind)"
+	@echo "make test   lint, unit tests, then integration tests on a lab it brings up and down"
+	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint"
+	@echo "make bench  the lab's speed and size figures (tests/benchmarks)"
+
+system-packages:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$package 2>/dev/null | grep -q "ok installed" \
+			|| missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+up: system-packages venv
+	$(BIN)/rampart lab up --release $(LAB_RELEASE)
+	$(BIN)/ansible-playbook playbooks/site.yml
+	$(BIN)/rampart summary
+
+down: venv
+	$(BIN)/rampart lab down
+
+lint: venv
+	$(BIN)/ruff check $(PYTHON_SOURCES)
+	$(BIN)/ruff format --check $(PYTHON_SOURCES)
+	$(BIN)/mypy
+	$(BIN)/yamllint --strict .
+	$(BIN)/ansible-lint --profile production --offline
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+integration: system-packages venv
+	RAMPART_LAB_RELEASE=$(LAB_RELEASE) $(BIN)/pytest tests/integration
+
+test: system-packages venv lint unit integration
+
+bench: system-packages venv
+	$(BIN)/python -m tests.benchmarks.lab_benchmark

@@ -1,0 +1,46 @@
+"""The inventory: hosts, the service catalog, data classification and the people directory.
+
+`load_inventory` reads an inventory directory, checks it against the schema (see
+docs/inventory.md) and returns typed records; every other part of Rampart reads those.
+"""
+
+from rampart.inventory.load import load_inventory
+from rampart.inventory.model import (
+    AccessGrant,
+    Check,
+    Database,
+    DataClassPolicy,
+    DataSet,
+    Group,
+    Host,
+    Inventory,
+    MaintenanceWindow,
+    Objective,
+    Person,
+    Port,
+    Post,
+    Retention,
+    Service,
+)
+from rampart.inventory.problems import InventoryInvalid, Problem
+
+__all__ = [
+    "AccessGrant",
+    "Check",
+    "DataClassPolicy",
+    "DataSet",
+    "Database",
+    "Group",
+    "Host",
+    "Inventory",
+    "InventoryInvalid",
+    "MaintenanceWindow",
+    "Objective",
+    "Person",
+    "Port",
+    "Post",
+    "Problem",
+    "Retention",
+    "Service",
+    "load_inventory",
+]

@@ -1,0 +1,187 @@
+"""The inventory as typed, frozen records: what the firewall, prober, backup and access read.
+
+Values are as written in the inventory; text fields may hold Jinja templates (`{{ ... }}`)
+that only Ansible renders, so a consumer that needs the value should run inside Ansible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Host:
+    """A server: its groups (every group it is in, directly or through children, without
+    `all` and `ungrouped`, like Ansible's `group_names`) and its variables as Ansible
+    merges them (groups by depth, then the host; templates not rendered; the catalog
+    variables are left out, they are on `Inventory`)."""
+
+    name: str
+    groups: tuple[str, ...]
+    vars: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group: every host in it (also through child groups), its direct children, and
+    its own variables (hosts.yml, then group_vars; catalog variables left out)."""
+
+    name: str
+    hosts: tuple[str, ...]
+    children: tuple[str, ...]
+    vars: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Port:
+    """A port a service listens on and the hosts or groups allowed to reach it."""
+
+    port: int
+    protocol: str
+    clients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One health check the prober runs against each of the service's hosts."""
+
+    name: str
+    type: str
+    port: int | None
+    path: str | None
+    expect_status: int | None
+    expect_body: str | None
+    database: str | None
+    query: str | None
+    command: str | None
+    critical: bool
+    interval_seconds: int
+    timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What the service promises: availability, and optionally a response time."""
+
+    availability_percent: float
+    response_time_seconds: float | None
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    """A planned downtime that does not count against the availability objective."""
+
+    start: datetime
+    end: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Service:
+    """An information service of the catalog (REG-2.1, REG-7.1)."""
+
+    id: str
+    description: str
+    owner: str
+    hosts: tuple[str, ...]
+    ports: tuple[Port, ...]
+    checks: tuple[Check, ...]
+    objective: Objective
+    data_sets: tuple[str, ...]
+    maintenance: tuple[MaintenanceWindow, ...]
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database that is (part of) a data set."""
+
+    engine: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """Data with one classification: directories and/or a database (REG-4.1)."""
+
+    id: str
+    data_class: str
+    description: str
+    paths: tuple[str, ...]
+    database: Database | None
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How many daily, weekly and monthly backups to keep."""
+
+    daily: int
+    weekly: int
+    monthly: int
+
+
+@dataclass(frozen=True)
+class DataClassPolicy:
+    """What a data class demands of every data set in it (REG-4.1.2, REG-4.2.2, REG-4.2.5)."""
+
+    name: str
+    encrypt_at_rest: bool
+    backup: bool
+    retention: Retention
+    cloud_allowed: bool
+
+
+@dataclass(frozen=True)
+class AccessGrant:
+    """Login on the hosts of a group (or one host, or `all`), with or without sudo."""
+
+    hosts: str
+    sudo: bool
+
+
+@dataclass(frozen=True)
+class Post:
+    """A job post and the access that comes with it (REG-6.2.1)."""
+
+    id: str
+    title: str
+    access: tuple[AccessGrant, ...]
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone in the people directory; a person who left keeps the record, not the access."""
+
+    username: str
+    full_name: str
+    post: str | None
+    status: str
+    ssh_keys: tuple[str, ...]
+
+    @property
+    def active(self) -> bool:
+        """Whether the person still works here and gets the access of their post."""
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """One inventory directory, checked: hosts, groups, catalog, data, posts and people."""
+
+    directory: Path
+    hosts: Mapping[str, Host]
+    groups: Mapping[str, Group]
+    services: Mapping[str, Service]
+    data_sets: Mapping[str, DataSet]
+    data_classes: Mapping[str, DataClassPolicy]
+    posts: Mapping[str, Post]
+    people: tuple[Person, ...]
+
+    def resolve(self, name: str) -> tuple[str, ...]:
+        """The host names a host or group name (or `all`) stands for; KeyError if neither."""
+        if name in self.hosts:
+            return (name,)
+        return self.groups[name].hosts

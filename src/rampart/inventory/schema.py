@@ -1,0 +1,620 @@
+"""Rampart's inventory schema: every catalog variable, its keys, and the rules across them.
+
+This one description drives the validator and the reference in docs/inventory.md. Each
+variable lives in `group_vars/all/`: the catalog is the same for every host.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import PurePosixPath
+from typing import Any
+
+from rampart.inventory.kinds import (
+    Boolean,
+    Choice,
+    Field,
+    Integer,
+    ListOf,
+    MapOf,
+    Number,
+    Record,
+    Text,
+    Timestamp,
+    is_template,
+)
+from rampart.inventory.model import (
+    AccessGrant,
+    Check,
+    Database,
+    DataClassPolicy,
+    DataSet,
+    MaintenanceWindow,
+    Objective,
+    Person,
+    Port,
+    Post,
+    Retention,
+    Service,
+)
+from rampart.inventory.problems import Location, Problem
+
+HOST_OR_GROUP = "host or group"
+DATA_SET = "data set"
+POST = "post"
+
+DATA_CLASSES = ("sensitive", "internal", "public")
+CHECK_TYPES = ("http", "https", "tcp", "smtp", "postgresql", "ssh_command")
+SSH_KEY_TYPES = (
+    "ssh-ed25519",
+    "ssh-rsa",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+
+
+def identifier(name: str) -> Text:
+    """An id used in metric labels, file names and references."""
+    return Text(
+        pattern=r"[a-z][a-z0-9_-]{0,62}",
+        pattern_hint="an id: lower-case letters, digits, '-' and '_', starting with a letter",
+        name=name,
+    )
+
+
+def check_absolute_path(path: str) -> str | None:
+    """Data set paths are absolute and plain, so backup and storage act on the right tree."""
+    if not path.startswith("/"):
+        return f"'{path}' is not an absolute path (it must start with /)"
+    if ".." in PurePosixPath(path).parts:
+        return f"'{path}' must not contain '..'"
+    return None
+
+
+def check_public_key(line: str) -> str | None:
+    """An OpenSSH public key line: TYPE BASE64 [COMMENT], with data that matches its type."""
+    if line.lstrip().startswith("-----BEGIN"):
+        return "this is a private key; give the public key (the line in the .pub file)"
+    parts = line.split(None, 2)
+    if len(parts) < 2:
+        return "is not an OpenSSH public key line (TYPE BASE64 [COMMENT])"
+    key_type, encoded = parts[0], parts[1]
+    if key_type not in SSH_KEY_TYPES:
+        return f"key type '{key_type}' is not one of: {', '.join(SSH_KEY_TYPES)}"
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return "the key data is not valid base64"
+    fields: list[bytes] = []
+    while blob:
+        length = int.from_bytes(blob[:4], "big")
+        if len(blob) < 4 + length:
+            return "the key data is cut short"
+        fields.append(blob[4 : 4 + length])
+        blob = blob[4 + length :]
+    if len(fields) < 2 or fields[0] != key_type.encode():
+        return f"the key data is not an {key_type} key"
+    return None
+
+
+HOST_REFERENCE = Text(refers_to=HOST_OR_GROUP, name="host or group name")
+ABSOLUTE_PATH = Text(check=check_absolute_path, name="absolute path")
+PUBLIC_KEY = Text(check=check_public_key, name="OpenSSH public key line")
+PORT_NUMBER = Integer(minimum=1, maximum=65535)
+
+# Which check fields apply to which check types, and which of them each type needs.
+CHECK_FIELDS_APPLY_TO = {
+    "port": ("http", "https", "tcp", "smtp", "postgresql"),
+    "path": ("http", "https"),
+    "expect_status": ("http", "https"),
+    "expect_body": ("http", "https"),
+    "database": ("postgresql",),
+    "query": ("postgresql",),
+    "command": ("ssh_command",),
+}
+CHECK_FIELDS_REQUIRED_FOR = {
+    "port": ("http", "https", "tcp", "smtp", "postgresql"),
+    "database": ("postgresql",),
+    "query": ("postgresql",),
+    "command": ("ssh_command",),
+}
+
+
+def check_fits_its_type(values: dict[str, Any], where: Location, problems: list[Problem]) -> None:
+    """Each check type takes its own keys; http checks default to GET / expecting 200."""
+    check_type = values["type"]
+    for name, types in CHECK_FIELDS_APPLY_TO.items():
+        if values[name] is not None and check_type not in types:
+            problems.append(
+                where.field(name).problem(
+                    f"does not apply to {check_type} checks (only to {', '.join(types)})"
+                )
+            )
+    for name, types in CHECK_FIELDS_REQUIRED_FOR.items():
+        if values[name] is None and check_type in types:
+            problems.append(where.field(name).problem(f"required for {check_type} checks"))
+    if check_type in ("http", "https"):
+        values["path"] = values["path"] or "/"
+        values["expect_status"] = values["expect_status"] or 200
+    if values["timeout_seconds"] >= values["interval_seconds"]:
+        problems.append(
+            where.field("timeout_seconds").problem(
+                f"must be shorter than interval_seconds ({values['interval_seconds']}),"
+                " so checks do not overlap"
+            )
+        )
+
+
+def check_path_is_absolute_request(
+    values: dict[str, Any], where: Location, problems: list[Problem]
+) -> None:
+    """An http check's path is what goes into the request line, so it starts with /."""
+    path = values["path"]
+    if isinstance(path, str) and not is_template(path) and not path.startswith("/"):
+        problems.append(where.field("path").problem(f"'{path}' must start with /"))
+
+
+def check_ports_are_probed_ports(
+    values: dict[str, Any], where: Location, problems: list[Problem]
+) -> None:
+    """A check on a port the catalog does not open would be blocked by the firewall."""
+    opened = {port.port for port in values["ports"]}
+    for index, check in enumerate(values["checks"]):
+        if check.port is not None and check.port not in opened:
+            listed = ", ".join(str(port) for port in sorted(opened)) or "none"
+            problems.append(
+                where.field("checks")
+                .item(index)
+                .field("port")
+                .problem(f"port {check.port} is not among the service's ports ({listed})")
+            )
+
+
+def check_window_order(values: dict[str, Any], where: Location, problems: list[Problem]) -> None:
+    """A maintenance window ends after it starts."""
+    if values["end"] <= values["start"]:
+        problems.append(where.field("end").problem("must be later than start"))
+
+
+def check_data_set_location(
+    values: dict[str, Any], where: Location, problems: list[Problem]
+) -> None:
+    """A data set is somewhere: in directories, in a database, or both."""
+    if not values["paths"] and values["database"] is None:
+        problems.append(where.problem("needs paths, a database, or both"))
+
+
+def check_class_policy(values: dict[str, Any], where: Location, problems: list[Problem]) -> None:
+    """Sensitive data is encrypted and stays off the cloud; a backup keeps something."""
+    if values["name"] == "sensitive":
+        if not values["encrypt_at_rest"]:
+            problems.append(
+                where.field("encrypt_at_rest").problem(
+                    "sensitive data must be encrypted at rest (REG-4.2.2)"
+                )
+            )
+        if values["cloud_allowed"]:
+            problems.append(
+                where.field("cloud_allowed").problem(
+                    "sensitive data must not go to cloud storage (REG-4.1.2)"
+                )
+            )
+    retention = values["retention"]
+    if values["backup"] and retention.daily + retention.weekly + retention.monthly == 0:
+        problems.append(
+            where.field("retention").problem("keeps no backup; keep at least one (REG-4.2.5)")
+        )
+
+
+def check_active_person_has_post(
+    values: dict[str, Any], where: Location, problems: list[Problem]
+) -> None:
+    """Access follows posts, so a person who works here has one."""
+    if values["status"] == "active" and values["post"] is None:
+        problems.append(where.field("post").problem("required for an active person"))
+
+
+PORT = Record(
+    model=Port,
+    fields=(
+        Field("port", PORT_NUMBER, "Port number the service listens on.", 443),
+        Field(
+            "protocol",
+            Choice(("tcp", "udp")),
+            "Transport protocol.",
+            "tcp",
+            required=False,
+            default="tcp",
+        ),
+        Field(
+            "clients",
+            ListOf(HOST_REFERENCE, min_items=1),
+            "Hosts or groups the firewall lets connect; `all` opens the port to any address.",
+            ["office", "monitoring"],
+        ),
+    ),
+)
+
+CHECK = Record(
+    model=Check,
+    rules=(check_fits_its_type, check_path_is_absolute_request),
+    fields=(
+        Field(
+            "name",
+            identifier("check name"),
+            "Name of the check, unique in the service; a label on the probe metrics.",
+            "health",
+        ),
+        Field(
+            "type",
+            Choice(CHECK_TYPES),
+            "What the prober does: an HTTP(S) request, a TCP connect, an SMTP greeting,"
+            " a PostgreSQL query, or a command over SSH (exit status 0 means up).",
+            "http",
+        ),
+        Field(
+            "port",
+            PORT_NUMBER,
+            "Port to probe; required for every type but ssh_command, and one of the"
+            " service's ports.",
+            8080,
+            required=False,
+        ),
+        Field(
+            "path",
+            Text(),
+            "http and https only: the path to request, starting with /. Default /.",
+            "/health",
+            required=False,
+        ),
+        Field(
+            "expect_status",
+            Integer(minimum=100, maximum=599),
+            "http and https only: the HTTP status the answer must have. Default 200.",
+            200,
+            required=False,
+        ),
+        Field(
+            "expect_body",
+            Text(),
+            "http and https only: text the answer's body must contain.",
+            "ok",
+            required=False,
+        ),
+        Field(
+            "database",
+            Text(),
+            "postgresql only, required: the database to connect to.",
+            "hr",
+            required=False,
+        ),
+        Field(
+            "query",
+            Text(),
+            "postgresql only, required: a read-only query that must succeed.",
+            "SELECT count(*) FROM employees",
+            required=False,
+        ),
+        Field(
+            "command",
+            Text(),
+            "ssh_command only, required: a shell command run on each host over SSH.",
+            "systemctl is-active --quiet nginx",
+            required=False,
+        ),
+        Field(
+            "critical",
+            Boolean(),
+            "Whether a failure makes the service count as down; a non-critical one only warns.",
+            True,
+            required=False,
+            default=True,
+        ),
+        Field(
+            "interval_seconds",
+            Integer(minimum=1),
+            "How often the check runs.",
+            15,
+            required=False,
+            default=15,
+        ),
+        Field(
+            "timeout_seconds",
+            Integer(minimum=1),
+            "How long the check may take before it fails; shorter than interval_seconds.",
+            5,
+            required=False,
+            default=5,
+        ),
+    ),
+)
+
+OBJECTIVE = Record(
+    model=Objective,
+    fields=(
+        Field(
+            "availability_percent",
+            Number(above=0, below=100),
+            "Share of time the service must be up over a month and a quarter (REG-7.1.1).",
+            99.5,
+        ),
+        Field(
+            "response_time_seconds",
+            Number(above=0),
+            "Longest acceptable answer time of the checks (REG-7.1.3).",
+            0.5,
+            required=False,
+        ),
+    ),
+)
+
+MAINTENANCE_WINDOW = Record(
+    model=MaintenanceWindow,
+    rules=(check_window_order,),
+    fields=(
+        Field(
+            "start",
+            Timestamp(),
+            "When the planned downtime starts; quoted, so YAML keeps it as text for Ansible.",
+            "2025-03-01T22:00:00Z",
+        ),
+        Field("end", Timestamp(), "When it ends; later than start.", "2025-03-02T02:00:00Z"),
+        Field("reason", Text(), "Why, for the availability report.", "PostgreSQL upgrade"),
+    ),
+)
+
+SERVICE = Record(
+    model=Service,
+    rules=(check_ports_are_probed_ports,),
+    fields=(
+        Field(
+            "description",
+            Text(),
+            "What the service is for, as dashboards and reports show it.",
+            "Office portal: intranet pages and shared documents",
+        ),
+        Field(
+            "owner",
+            Text(),
+            "Who answers for the service: a team or person and how to reach them.",
+            "IT department <it@example.com>",
+        ),
+        Field(
+            "hosts",
+            ListOf(HOST_REFERENCE, min_items=1),
+            "Hosts or groups the service runs on; checks run against each of their hosts.",
+            ["office"],
+        ),
+        Field(
+            "ports",
+            ListOf(PORT, unique_by=("port", "protocol")),
+            "Ports the firewall opens on the service's hosts, each to its clients.",
+            [{"port": 80, "protocol": "tcp", "clients": ["all"]}],
+        ),
+        Field(
+            "checks",
+            ListOf(CHECK, unique_by=("name",), min_items=1),
+            "Health checks the availability prober runs; their results make availability.",
+            [{"name": "health", "type": "http", "port": 80, "path": "/health"}],
+        ),
+        Field(
+            "objective",
+            OBJECTIVE,
+            "The availability (and response time) the service promises.",
+            {"availability_percent": 99.5},
+        ),
+        Field(
+            "data_sets",
+            ListOf(Text(refers_to=DATA_SET, name="data set id")),
+            "Ids of the data sets (rampart_data_sets) the service holds.",
+            ["portal-content"],
+            required=False,
+            default=(),
+        ),
+        Field(
+            "maintenance",
+            ListOf(MAINTENANCE_WINDOW),
+            "Planned downtimes that do not count against the objective.",
+            [{"start": "2025-03-01T22:00:00Z", "end": "2025-03-02T02:00:00Z", "reason": "Upgrade"}],
+            required=False,
+            default=(),
+        ),
+    ),
+)
+
+DATABASE = Record(
+    model=Database,
+    fields=(
+        Field("engine", Choice(("postgresql",)), "Database engine.", "postgresql"),
+        Field("name", Text(), "Name of the database on the service's hosts.", "hr"),
+    ),
+)
+
+DATA_SET_RECORD = Record(
+    model=DataSet,
+    rules=(check_data_set_location,),
+    fields=(
+        Field(
+            "class",
+            Choice(DATA_CLASSES),
+            "Classification; its policy (rampart_data_classes) decides encryption at rest,"
+            " backup, retention and cloud storage.",
+            "sensitive",
+            attribute="data_class",
+        ),
+        Field("description", Text(), "What the data is.", "Staff records and payroll"),
+        Field(
+            "paths",
+            ListOf(ABSOLUTE_PATH),
+            "Directories (absolute paths) that hold the data.",
+            ["/srv/hr/documents"],
+            required=False,
+            default=(),
+        ),
+        Field(
+            "database",
+            DATABASE,
+            "A database that holds the data.",
+            {"engine": "postgresql", "name": "hr"},
+            required=False,
+        ),
+    ),
+)
+
+RETENTION = Record(
+    model=Retention,
+    fields=(
+        Field("daily", Integer(minimum=0), "Daily backups to keep.", 7),
+        Field("weekly", Integer(minimum=0), "Weekly backups to keep.", 4),
+        Field("monthly", Integer(minimum=0), "Monthly backups to keep.", 12),
+    ),
+)
+
+DATA_CLASS_POLICY = Record(
+    model=DataClassPolicy,
+    rules=(check_class_policy,),
+    fields=(
+        Field(
+            "encrypt_at_rest",
+            Boolean(),
+            "Whether data of this class is encrypted on disk; sensitive data must be.",
+            True,
+        ),
+        Field("backup", Boolean(), "Whether data of this class is backed up.", True),
+        Field(
+            "retention",
+            RETENTION,
+            "How many backups to keep.",
+            {"daily": 7, "weekly": 4, "monthly": 12},
+        ),
+        Field(
+            "cloud_allowed",
+            Boolean(),
+            "Whether data of this class may be stored in a cloud; never for sensitive data.",
+            False,
+        ),
+    ),
+)
+
+ACCESS_GRANT = Record(
+    model=AccessGrant,
+    fields=(
+        Field(
+            "hosts",
+            HOST_REFERENCE,
+            "Host or group whose hosts people of the post may log in to; `all` for every host.",
+            "finance",
+        ),
+        Field(
+            "sudo",
+            Boolean(),
+            "Whether they may run commands as root there.",
+            False,
+            required=False,
+            default=False,
+        ),
+    ),
+)
+
+POST_RECORD = Record(
+    model=Post,
+    fields=(
+        Field("title", Text(), "The post's name as people know it.", "Finance officer"),
+        Field(
+            "access",
+            ListOf(ACCESS_GRANT),
+            "Where people of this post may log in, and with sudo or not (REG-6.2.1).",
+            [{"hosts": "finance", "sudo": False}],
+        ),
+    ),
+)
+
+PERSON = Record(
+    model=Person,
+    rules=(check_active_person_has_post,),
+    fields=(
+        Field(
+            "username",
+            Text(
+                pattern=r"[a-z_][a-z0-9_-]{0,31}",
+                pattern_hint="a POSIX user name (lower-case letters, digits, '_', '-';"
+                " at most 32, not starting with a digit or '-')",
+                name="user name",
+            ),
+            "Login name on the hosts; unique.",
+            "carol",
+        ),
+        Field("full_name", Text(), "The person's name, for the access review.", "Carol Jones"),
+        Field(
+            "post",
+            Text(refers_to=POST, name="post id"),
+            "Id of the person's post (rampart_posts); required while active, kept for the"
+            " record after leaving.",
+            "finance-officer",
+            required=False,
+        ),
+        Field(
+            "status",
+            Choice(("active", "left")),
+            "`active` gets the post's access; `left` loses every account and key (REG-6.2.2).",
+            "active",
+        ),
+        Field(
+            "ssh_keys",
+            ListOf(PUBLIC_KEY),
+            "OpenSSH public key lines the person logs in with.",
+            [
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFF2At0OaFYKXhr7a/puOmBNU0/gF+iJt4Vj+yeH+8N0"
+                " carol@laptop"
+            ],
+            required=False,
+            default=(),
+        ),
+    ),
+)
+
+VARIABLES = (
+    Field(
+        "rampart_services",
+        MapOf(identifier("service id"), SERVICE, key_label="service-id"),
+        "The service catalog (REG-2): each information service by id. The firewall,"
+        " prober, dashboards and reports read it.",
+        None,
+    ),
+    Field(
+        "rampart_data_sets",
+        MapOf(identifier("data set id"), DATA_SET_RECORD, key_label="data-set-id"),
+        "The data sets by id, each with its class (REG-3.3, REG-4.1); every data set is"
+        " held by some service.",
+        None,
+    ),
+    Field(
+        "rampart_data_classes",
+        MapOf(Choice(DATA_CLASSES), DATA_CLASS_POLICY, key_label="class", key_attribute="name"),
+        "The policy of each data class; a class left out gets the default policy below.",
+        None,
+        required=False,
+    ),
+    Field(
+        "rampart_posts",
+        MapOf(identifier("post id"), POST_RECORD, key_label="post-id"),
+        "The posts (jobs) by id and the access each one gives (REG-6.2.1).",
+        None,
+    ),
+    Field(
+        "rampart_people",
+        ListOf(PERSON, unique_by=("username",)),
+        "The people directory: who has which post, and their SSH keys (REG-4.2.1, REG-6.2).",
+        None,
+    ),
+)
+
+DEFAULT_DATA_CLASSES = {
+    "sensitive": DataClassPolicy("sensitive", True, True, Retention(14, 8, 12), False),
+    "internal": DataClassPolicy("internal", False, True, Retention(7, 4, 6), False),
+    "public": DataClassPolicy("public", False, True, Retention(7, 4, 3), True),
+}

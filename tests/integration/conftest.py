@@ -1,0 +1,87 @@
+"""The lab for integration tests: brought up (and converged with playbooks/site.yml) once
+per session; `test_teardown.py` takes it down last and proves nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import testinfra
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+INVENTORY = ROOT / "inventory" / "lab"
+# testinfra's Ansible backend calls ansible-inventory by name: the venv's comes first.
+os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+FLEET = ("oa-01", "hr-01", "fin-01", "backup-01", "mon-01")
+# Modules that change the fleet run after the others, the teardown last of all.
+RUN_LAST = {"test_scale_and_recovery": 1, "test_teardown": 2}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the fleet-changing modules at the end, whatever order pytest found them in."""
+    items.sort(key=lambda item: RUN_LAST.get(item.path.stem, 0))
+
+
+def rampart(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the `rampart` command from the repository root, as a user would."""
+    return subprocess.run(
+        [str(BIN / "rampart"), *arguments], cwd=ROOT, capture_output=True, text=True, check=check
+    )
+
+
+@dataclass
+class PlaybookRun:
+    """A finished ansible-playbook run: its output and the per-host recap."""
+
+    returncode: int
+    output: str
+
+    def changed(self) -> dict[str, int]:
+        """changed=N for every host in the play recap."""
+        recap: dict[str, int] = {}
+        for line in self.output.split("PLAY RECAP", 1)[-1].splitlines():
+            if "changed=" in line:
+                host = line.split(":", 1)[0].strip()
+                recap[host] = int(line.split("changed=", 1)[1].split()[0])
+        return recap
+
+
+def playbook(name: str, *arguments: str) -> PlaybookRun:
+    """Run a playbook against the lab inventory and keep its whole output."""
+    completed = subprocess.run(
+        [str(BIN / "ansible-playbook"), f"playbooks/{name}", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},
+    )
+    return PlaybookRun(completed.returncode, completed.stdout + completed.stderr)
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[PlaybookRun]:
+    """Bring the lab up and converge it; yields the first site.yml run."""
+    if os.geteuid() != 0:
+        pytest.fail("integration tests need root: the lab creates mounts and namespaces")
+    release = os.environ.get("RAMPART_LAB_RELEASE", "trixie")
+    started = rampart("lab", "up", "--release", release, "--extra", "0", check=False)
+    assert started.returncode == 0, started.stderr
+    converge = playbook("site.yml")
+    assert converge.returncode == 0, converge.output[-3000:]
+    yield converge
+
+
+@pytest.fixture(scope="session")
+def hosts(lab: PlaybookRun) -> dict[str, testinfra.host.Host]:
+    """A testinfra host for every host of the default fleet, over SSH via Ansible."""
+    return {
+        name: testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+        for name in FLEET
+    }

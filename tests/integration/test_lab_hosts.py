@@ -1,0 +1,98 @@
+"""Every lab host is a real Debian server: reachable over SSH, running systemd, on its
+own network that reaches the other hosts and nothing outside the lab.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import testinfra
+
+from tests.integration.conftest import BIN, FLEET, ROOT, PlaybookRun
+
+pytestmark = pytest.mark.lab
+
+
+def test_every_host_answers_ansible(lab: PlaybookRun) -> None:
+    result = subprocess.run(
+        [str(BIN / "ansible"), "all", "-m", "ansible.builtin.ping", "-o"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    answered = {line.split(" | ")[0] for line in result.stdout.splitlines() if "SUCCESS" in line}
+    assert answered == set(FLEET)
+
+
+def test_hosts_run_systemd_with_no_failed_units(hosts: dict[str, testinfra.host.Host]) -> None:
+    for name, host in hosts.items():
+        state = host.run("systemctl is-system-running --wait").stdout.strip()
+        failed = host.run("systemctl --failed --no-legend --plain").stdout.strip()
+        assert (state, failed) == ("running", ""), f"{name}: {state} {failed}"
+
+
+def test_hosts_are_distinct_debian_servers(hosts: dict[str, testinfra.host.Host]) -> None:
+    machine_ids = set()
+    host_keys = set()
+    for name, host in hosts.items():
+        assert host.check_output("hostname") == name
+        assert host.system_info.distribution == "debian"
+        assert host.service("ssh").is_running
+        machine_ids.add(host.file("/etc/machine-id").content_string.strip())
+        host_keys.add(host.file("/etc/ssh/ssh_host_ed25519_key.pub").content_string.split()[1])
+    assert len(machine_ids) == len(hosts)
+    assert len(host_keys) == len(hosts)
+
+
+def test_release_is_the_requested_one(hosts: dict[str, testinfra.host.Host]) -> None:
+    versions = {host.system_info.release.split(".")[0] for host in hosts.values()}
+    codenames = {host.system_info.codename for host in hosts.values()}
+    assert len(versions) == 1 and len(codenames) == 1
+    assert codenames <= {"trixie", "bookworm"}
+
+
+def test_hosts_reach_each_other_over_the_bridge(hosts: dict[str, testinfra.host.Host]) -> None:
+    addresses = json.loads(
+        subprocess.run(
+            [str(BIN / "ansible-inventory"), "--list"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )["_meta"]["hostvars"]
+    source = hosts["oa-01"]
+    for name in FLEET:
+        address = addresses[name]["ansible_host"]
+        reached = source.run(f"timeout 3 bash -c '</dev/tcp/{address}/22'")
+        assert reached.rc == 0, f"oa-01 cannot reach {name} at {address}:22"
+
+
+def test_nothing_outside_the_lab_is_routable(hosts: dict[str, testinfra.host.Host]) -> None:
+    for name, host in hosts.items():
+        assert "default" not in host.check_output("ip route show"), name
+        # A route lookup sends no packet: it proves the kernel has no way out.
+        lookup = host.run("ip route get 203.0.113.7")
+        assert lookup.rc != 0 and "unreachable" in lookup.stderr, name
+
+
+def test_apt_proxy_serves_debian_and_refuses_anything_else(
+    hosts: dict[str, testinfra.host.Host],
+) -> None:
+    host = hosts["mon-01"]
+    update = host.run("apt-get update")
+    assert update.rc == 0, update.stderr
+    proxy = host.check_output(
+        "grep -m1 -o 'http://[^ ]*/debian' /etc/apt/sources.list.d/debian.sources"
+    )
+    other = proxy.rsplit("/debian", 1)[0] + "/example.org/index.html"
+    code = host.run(
+        'python3 -c "import sys, urllib.request, urllib.error\n'
+        f"try: urllib.request.urlopen('{other}', timeout=10)\n"
+        'except urllib.error.HTTPError as e: print(e.code)"'
+    ).stdout.strip()
+    assert code == "403"

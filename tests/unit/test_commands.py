@@ -1,0 +1,30 @@
+"""The one place external commands run: typed errors with the exit code."""
+
+from __future__ import annotations
+
+import pytest
+
+from rampart import commands
+from rampart.errors import CommandError, RampartError
+
+
+def test_output_is_captured_as_text() -> None:
+    assert commands.run(["printf", "a b"]).stdout == "a b"
+
+
+def test_failure_keeps_exit_code_and_last_error_line() -> None:
+    with pytest.raises(CommandError) as raised:
+        commands.run(["sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3"])
+    assert raised.value.returncode == 3
+    assert raised.value.argv == ["sh", "-c", "echo first >&2; echo 'the reason' >&2; exit 3"]
+    assert str(raised.value) == "sh exited with status 3: the reason"
+
+
+def test_unknown_program_is_a_one_line_error() -> None:
+    with pytest.raises(RampartError, match="command not found: no-such-program-here"):
+        commands.run(["no-such-program-here"])
+
+
+def test_succeeds_is_a_question_not_an_error() -> None:
+    assert commands.succeeds(["true"]) is True
+    assert commands.succeeds(["false"]) is False
