@@ -28,6 +28,8 @@ def run(
     try:
         completed = subprocess.run(
             args,
+            # Never share our stdin: ssh sets it non-blocking, which breaks Ansible later.
+            stdin=subprocess.DEVNULL if input_text is None else None,
             input=input_text,
             capture_output=True,
             text=True,

@@ -31,8 +31,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def rampart(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the `rampart` command from the repository root, as a user would."""
     return subprocess.run(
-        [str(BIN / "rampart"), *arguments], cwd=ROOT, capture_output=True, text=True, check=check
+        [str(BIN / "rampart"), *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        check=check,
     )
+
+
+def answering_hosts() -> set[str]:
+    """The inventory hosts that answer Ansible's ping right now."""
+    result = subprocess.run(
+        [str(BIN / "ansible"), "all", "-m", "ansible.builtin.ping"],
+        cwd=ROOT,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        check=False,
+    )
+    return {line.split(" | ")[0] for line in result.stdout.splitlines() if "SUCCESS" in line}
 
 
 @dataclass
@@ -58,6 +76,7 @@ def playbook(name: str, *arguments: str) -> PlaybookRun:
         [str(BIN / "ansible-playbook"), f"playbooks/{name}", *arguments],
         cwd=ROOT,
         capture_output=True,
+        stdin=subprocess.DEVNULL,
         text=True,
         check=False,
         env={**os.environ, "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"},

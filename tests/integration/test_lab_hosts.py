@@ -10,22 +10,13 @@ import subprocess
 import pytest
 import testinfra
 
-from tests.integration.conftest import BIN, FLEET, ROOT, PlaybookRun
+from tests.integration.conftest import BIN, FLEET, ROOT, PlaybookRun, answering_hosts
 
 pytestmark = pytest.mark.lab
 
 
 def test_every_host_answers_ansible(lab: PlaybookRun) -> None:
-    result = subprocess.run(
-        [str(BIN / "ansible"), "all", "-m", "ansible.builtin.ping", "-o"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    answered = {line.split(" | ")[0] for line in result.stdout.splitlines() if "SUCCESS" in line}
-    assert answered == set(FLEET)
+    assert answering_hosts() == set(FLEET)
 
 
 def test_hosts_run_systemd_with_no_failed_units(hosts: dict[str, testinfra.host.Host]) -> None:
@@ -61,6 +52,7 @@ def test_hosts_reach_each_other_over_the_bridge(hosts: dict[str, testinfra.host.
             [str(BIN / "ansible-inventory"), "--list"],
             cwd=ROOT,
             capture_output=True,
+            stdin=subprocess.DEVNULL,
             text=True,
             check=True,
         ).stdout

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from rampart.lab.config import NETNS_PREFIX, LabPaths
-from tests.integration.conftest import BIN, ROOT, PlaybookRun, rampart
+from tests.integration.conftest import PlaybookRun, answering_hosts, rampart
 
 pytestmark = pytest.mark.lab
 STATE = LabPaths().state
-
-
-def ping_all() -> set[str]:
-    result = subprocess.run(
-        [str(BIN / "ansible"), "all", "-m", "ansible.builtin.ping", "-o"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return {line.split(" | ")[0] for line in result.stdout.splitlines() if "SUCCESS" in line}
 
 
 def test_second_up_starts_nothing(lab: PlaybookRun) -> None:
@@ -39,7 +27,7 @@ def test_twenty_extra_hosts_then_recovery_from_a_killed_host(lab: PlaybookRun) -
     grown = rampart("lab", "up", "--extra", "20", check=False)
     assert grown.returncode == 0, grown.stderr
     assert "booting 20 host(s), 5 already running" in grown.stderr
-    assert len(ping_all()) == 25
+    assert len(answering_hosts()) == 25
 
     # Kill one host the hard way: its mount, namespace and veth stay behind.
     victim = STATE / "hosts" / "extra-07"
@@ -57,10 +45,10 @@ def test_twenty_extra_hosts_then_recovery_from_a_killed_host(lab: PlaybookRun) -
     recovered = rampart("lab", "up", check=False)
     assert recovered.returncode == 0, recovered.stderr
     assert "booting 1 host(s), 24 already running" in recovered.stderr
-    assert "extra-07" in ping_all()
+    assert "extra-07" in answering_hosts()
 
     shrunk = rampart("lab", "up", "--extra", "0", check=False)
     assert shrunk.returncode == 0, shrunk.stderr
-    assert len(ping_all()) == 5
+    assert len(answering_hosts()) == 5
     assert not Path(f"/run/netns/{NETNS_PREFIX}extra-07").exists()
     assert not (STATE / "hosts" / "extra-01").exists()
