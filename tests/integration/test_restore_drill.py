@@ -59,13 +59,19 @@ def test_drill_passes_on_a_healthy_fleet(fleet: dict[str, testinfra.host.Host]) 
         assert result.rc == 0, result.stderr
         samples = metrics(host, "rampart_drill")
         classes = json.loads(host.check_output("cat /etc/rampart/backup/config.json"))["data_sets"]
+        verified_total = 0.0
         for data_class in {entry["class"] for entry in classes}:
             labels = f'{{data_class="{data_class}"}}'
             assert samples[f"rampart_drill_success{labels}"] == 1
             assert samples[f"rampart_drill_mismatches{labels}"] == 0
-            assert samples[f"rampart_drill_verified_files{labels}"] > 0
+            manifest = json.loads(
+                host.check_output(f"cat /var/lib/rampart/backup/manifests/{data_class}.json")
+            )
+            assert samples[f"rampart_drill_verified_files{labels}"] == len(manifest["files"])
+            verified_total += samples[f"rampart_drill_verified_files{labels}"]
             assert samples[f"rampart_drill_rto_seconds{labels}"] > 0
             assert 0 <= samples[f"rampart_drill_rpo_seconds{labels}"] < 3600
+        assert verified_total > 0
         assert_scratch_clean(host)
     # The database was restored into a scratch database and its rows counted.
     finished = [line for line in journal(fleet["hr-01"]) if line["event"] == "database_checked"]

@@ -1,11 +1,10 @@
-"""`rampart backup ...`: the same arguments in the full CLI and on hosts (`python -m
-rampart.backup`, wrapped as /usr/local/sbin/rampart by the backup role)."""
+"""`rampart backup ...`: its arguments and dispatch, part of `rampart.cli` on the controller
+and on hosts (where the backup role installs the stdlib-only modules and
+/usr/local/sbin/rampart, which runs `python3 -m rampart backup ...`)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from rampart.errors import RampartError
@@ -82,18 +81,3 @@ def dispatch(arguments: argparse.Namespace) -> int:
             )
         return 0
     raise RampartError(f"unknown backup action {arguments.backup_command}")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point on hosts: one line on error, never a traceback."""
-    parser = argparse.ArgumentParser(prog="rampart backup", description=__doc__)
-    add_arguments(parser)
-    arguments = parser.parse_args(argv)
-    try:
-        return dispatch(arguments)
-    except RampartError as error:
-        print(f"rampart: error: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("rampart: interrupted", file=sys.stderr)
-        return 130
