@@ -34,7 +34,7 @@ def test_succeeds_is_a_question_not_an_error() -> None:
 
 def test_an_interrupted_command_gets_sigterm_and_time_to_clean_up(tmp_path: Path) -> None:
     marker = tmp_path / "cleaned-up"
-    script = f"trap 'touch {marker}; exit 143' TERM; sleep 30 & wait"
+    script = f"trap 'touch {marker}; exit 143' TERM; sleep 30 >/dev/null 2>&1 & wait"
     with pytest.raises(CommandError, match="timed out"):
         commands.run(["sh", "-c", script], timeout=0.5)
     assert marker.exists()
