@@ -41,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "paths", nargs="*", type=Path, default=[Path("inventory/lab")], metavar="INVENTORY"
     )
+    backup = commands.add_parser("backup", help="backups with restic and restore drills")
+    from rampart.backup.cli import add_arguments as add_backup_arguments
+
+    add_backup_arguments(backup)
     summary = commands.add_parser(
         "summary", help="hosts, services answering and controls applied (ends `make up`)"
     )
@@ -59,6 +63,10 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.inventory import cli as inventory_cli
 
         return inventory_cli.validate(arguments.paths)
+    if arguments.command == "backup":
+        from rampart.backup.cli import dispatch as backup_dispatch
+
+        return backup_dispatch(arguments)
     if arguments.command == "summary":
         from rampart.summary import summarise
 

@@ -23,27 +23,48 @@ def run(
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command, capture its output as text and raise `CommandError` on failure."""
+    """Run a command, capture its output as text and raise `CommandError` on failure.
+
+    If the wait is interrupted (a timeout, or a signal handler raising), the command gets
+    SIGTERM and a grace time to clean up before SIGKILL.
+    """
     args = [str(part) for part in argv]
     try:
-        completed = subprocess.run(
+        process = subprocess.Popen(
             args,
             # Never share our stdin: ssh sets it non-blocking, which breaks Ansible later.
-            stdin=subprocess.DEVNULL if input_text is None else None,
-            input=input_text,
-            capture_output=True,
+            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=timeout,
             env=None if env is None else dict(env),
-            check=False,
         )
     except FileNotFoundError as error:
         raise RampartError(f"command not found: {args[0]}") from error
-    except subprocess.TimeoutExpired as error:
-        raise CommandError(args, -1, f"timed out after {timeout} s") from error
-    if check and completed.returncode != 0:
-        raise CommandError(args, completed.returncode, completed.stderr)
-    return completed
+    with process:
+        try:
+            stdout, stderr = process.communicate(input_text, timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            _stop(process)
+            raise CommandError(args, -1, f"timed out after {timeout} s") from error
+        except BaseException:
+            # Interrupted (a signal turned into an exception): let the command clean up
+            # after itself (restic removes its lock) before it is killed.
+            _stop(process)
+            raise
+    if check and process.returncode != 0:
+        raise CommandError(args, process.returncode, stderr)
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+
+def _stop(process: subprocess.Popen[str], grace_seconds: float = 20.0) -> None:
+    """SIGTERM, then SIGKILL if the command has not exited within the grace time."""
+    process.terminate()
+    try:
+        process.communicate(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
 
 
 def succeeds(argv: Sequence[str | Path], *, timeout: float | None = None) -> bool:

@@ -35,3 +35,15 @@ class CommandError(RampartError):
         self.stderr = stderr
         last_line = stderr.strip().splitlines()[-1] if stderr.strip() else "no error output"
         super().__init__(f"{argv[0]} exited with status {returncode}: {last_line}")
+
+
+class BackupError(RampartError):
+    """A backup, check or restore drill could not do its job; `reason` names why, for metrics."""
+
+    exit_code = 5
+    reason = "failed"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rampart import commands
@@ -28,3 +30,11 @@ def test_unknown_program_is_a_one_line_error() -> None:
 def test_succeeds_is_a_question_not_an_error() -> None:
     assert commands.succeeds(["true"]) is True
     assert commands.succeeds(["false"]) is False
+
+
+def test_an_interrupted_command_gets_sigterm_and_time_to_clean_up(tmp_path: Path) -> None:
+    marker = tmp_path / "cleaned-up"
+    script = f"trap 'touch {marker}; exit 143' TERM; sleep 30 >/dev/null 2>&1 & wait"
+    with pytest.raises(CommandError, match="timed out"):
+        commands.run(["sh", "-c", script], timeout=0.5)
+    assert marker.exists()

@@ -1,0 +1,83 @@
+"""`rampart backup ...`: its arguments and dispatch, part of `rampart.cli` on the controller
+and on hosts (where the backup role installs the stdlib-only modules and
+/usr/local/sbin/rampart, which runs `python3 -m rampart backup ...`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rampart.errors import RampartError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The backup subcommands, added to `parser`."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path("/etc/rampart/backup/config.json"),
+        help="the host's backup settings (written by the backup role)",
+    )
+    actions = parser.add_subparsers(dest="backup_command", required=True, metavar="ACTION")
+    actions.add_parser("init", help="create the host's repository unless it exists")
+    actions.add_parser("run", help="dump, back up, apply retention, write metrics (the timer)")
+    actions.add_parser("check", help="restic check with a data subset, as metrics (the timer)")
+    drill = actions.add_parser("drill", help="restore into scratch space and verify every file")
+    drill.add_argument(
+        "--pick",
+        choices=["latest", "random"],
+        default="latest",
+        help="the latest snapshot, or a random one within the drill window",
+    )
+    drill.add_argument("--data-class", default=None, help="drill one data class only")
+    exporter = actions.add_parser("exporter", help="serve the backup server's metrics")
+    exporter.add_argument("--root", type=Path, default=Path("/srv/backup/chroot"))
+    exporter.add_argument("--layout", default="repo", help="repository folder under root/HOST")
+    exporter.add_argument("--address", default="0.0.0.0")  # noqa: S104 - an exporter's job
+    exporter.add_argument("--port", type=int, default=9917)
+    exporter.add_argument("--interval", type=float, default=60.0)
+
+
+def dispatch(arguments: argparse.Namespace) -> int:
+    """Run one backup action; the actions are imported here so `--help` stays fast."""
+    if arguments.backup_command == "exporter":
+        from rampart.backup.exporter import serve
+
+        return serve(
+            arguments.root, arguments.layout, arguments.address, arguments.port, arguments.interval
+        )
+    from rampart.backup.config import load_config
+
+    config = load_config(arguments.config)
+    if arguments.backup_command == "init":
+        from rampart.backup.runner import initialise
+
+        print("repository created" if initialise(config) else "repository exists")
+        return 0
+    if arguments.backup_command == "run":
+        from rampart.backup.runner import run_backup
+
+        state = run_backup(config)
+        for data_class, result in sorted(state["classes"].items()):
+            print(
+                f"{data_class}: snapshot {result['snapshot_id'][:8]}, {result['files']} files, "
+                f"{result['bytes_added']} bytes added, {result['snapshots']} snapshots"
+            )
+        return 0
+    if arguments.backup_command == "check":
+        from rampart.backup.runner import run_check
+
+        run_check(config)
+        print("check passed")
+        return 0
+    if arguments.backup_command == "drill":
+        from rampart.backup.drill import run_drill
+
+        for result in run_drill(config, arguments.pick, arguments.data_class):
+            print(
+                f"{result.data_class}: passed, snapshot {result.snapshot_id[:8]}, "
+                f"{result.files_verified} files, {result.bytes_verified} bytes verified, "
+                f"RTO {result.rto_seconds:.1f} s, RPO {result.rpo_seconds:.0f} s"
+            )
+        return 0
+    raise RampartError(f"unknown backup action {arguments.backup_command}")

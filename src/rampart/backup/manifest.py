@@ -1,0 +1,178 @@
+"""The manifest: path, size and sha256 of every backed-up file, taken at backup time.
+
+It is written into the state folder just before `restic backup` and included in the same
+snapshot, so a drill checks what restores against the source as it was, not against the
+repository's own idea of it (which is all `restic restore --verify` can do).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rampart.errors import BackupError
+
+MANIFEST_VERSION = 1
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One regular file: its absolute path at backup time, size and sha256."""
+
+    path: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class DatabaseEntry:
+    """A database dump in the snapshot and the row count of each table in it."""
+
+    data_set: str
+    name: str
+    dump: str
+    tables: dict[str, int]
+    checks: tuple[str, ...] = ()
+
+
+@dataclass
+class Manifest:
+    """Everything a drill needs to judge a restore of one snapshot."""
+
+    host: str
+    data_class: str
+    created: str
+    files: list[FileEntry] = field(default_factory=list)
+    databases: list[DatabaseEntry] = field(default_factory=list)
+
+    @property
+    def total_bytes(self) -> int:
+        """The size of all files listed."""
+        return sum(entry.size for entry in self.files)
+
+    def to_json(self) -> str:
+        """The manifest as one JSON document."""
+        document: dict[str, Any] = {
+            "version": MANIFEST_VERSION,
+            "host": self.host,
+            "data_class": self.data_class,
+            "created": self.created,
+            "files": [[entry.path, entry.size, entry.sha256] for entry in self.files],
+            "databases": [
+                {
+                    "data_set": database.data_set,
+                    "name": database.name,
+                    "dump": database.dump,
+                    "tables": database.tables,
+                    "checks": list(database.checks),
+                }
+                for database in self.databases
+            ],
+        }
+        return json.dumps(document, indent=0, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, where: str) -> Manifest:
+        """Read a manifest; anything unreadable is a failed drill, not a traceback."""
+        try:
+            document = json.loads(text)
+            if document.get("version") != MANIFEST_VERSION:
+                raise ValueError(f"unknown manifest version {document.get('version')!r}")
+            return cls(
+                host=str(document["host"]),
+                data_class=str(document["data_class"]),
+                created=str(document["created"]),
+                files=[FileEntry(str(p), int(s), str(h)) for p, s, h in document["files"]],
+                databases=[
+                    DatabaseEntry(
+                        data_set=str(entry["data_set"]),
+                        name=str(entry["name"]),
+                        dump=str(entry["dump"]),
+                        tables={str(k): int(v) for k, v in entry["tables"].items()},
+                        checks=tuple(entry.get("checks") or ()),
+                    )
+                    for entry in document["databases"]
+                ],
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise BackupError(
+                f"{where}: unreadable manifest: {error}", reason="manifest_unreadable"
+            ) from None
+
+
+def sha256_of(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def walk_files(roots: Iterable[str | Path]) -> Iterator[Path]:
+    """Every regular file under the roots (a root may itself be a file), sorted, no symlinks."""
+    for root in sorted(str(root) for root in roots):
+        root_path = Path(root)
+        if root_path.is_file() and not root_path.is_symlink():
+            yield root_path
+            continue
+        for folder, folders, files in os.walk(root_path):
+            folders.sort()
+            for name in sorted(files):
+                candidate = Path(folder) / name
+                if candidate.is_file() and not candidate.is_symlink():
+                    yield candidate
+
+
+def describe_files(roots: Sequence[str | Path]) -> list[FileEntry]:
+    """A manifest entry for every regular file under the roots."""
+    return [
+        FileEntry(str(path), path.stat().st_size, sha256_of(path)) for path in walk_files(roots)
+    ]
+
+
+@dataclass
+class Verification:
+    """The result of checking a restored tree against a manifest."""
+
+    files_verified: int = 0
+    bytes_verified: int = 0
+    mismatches: list[str] = field(default_factory=list)
+
+
+def verify_tree(
+    manifest: Manifest, restored_root: Path, ignore: Iterable[str] = ()
+) -> Verification:
+    """Check every manifest file under `restored_root` (count, size, sha256), and extras.
+
+    Every problem is one line in `mismatches`: a missing file, a size or hash that differs,
+    or a restored file that the manifest does not list (paths in `ignore` excepted).
+    """
+    result = Verification()
+    expected = {entry.path: entry for entry in manifest.files}
+    for entry in manifest.files:
+        restored = restored_root / entry.path.lstrip("/")
+        if not restored.is_file():
+            result.mismatches.append(f"missing: {entry.path}")
+            continue
+        size = restored.stat().st_size
+        if size != entry.size:
+            result.mismatches.append(f"size differs: {entry.path} ({size} != {entry.size})")
+            continue
+        if sha256_of(restored) != entry.sha256:
+            result.mismatches.append(f"sha256 differs: {entry.path}")
+            continue
+        result.files_verified += 1
+        result.bytes_verified += size
+    skipped = set(ignore)
+    for path in walk_files([restored_root]):
+        original = "/" + str(path.relative_to(restored_root))
+        if original not in expected and original not in skipped:
+            result.mismatches.append(f"not in manifest: {original}")
+    return result

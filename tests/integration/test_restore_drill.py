@@ -1,0 +1,227 @@
+"""Restore drills on the lab (REG-4.2.5): pass on a healthy fleet; fail, with metrics that
+say why, on a corrupted pack, a manifest that disagrees, a wrong password, a missing
+repository; SIGTERM mid-restore removes the scratch data and records "interrupted"."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+import testinfra
+
+from tests.integration.backup_helpers import CHROOTS, metrics, restic_command, run_drill
+
+pytestmark = pytest.mark.lab
+BACKED_UP = ("oa-01", "hr-01", "fin-01")
+SCRATCH = "/var/tmp/rampart-drill"
+
+
+@pytest.fixture(scope="module")
+def fleet(hosts: dict[str, testinfra.host.Host]) -> dict[str, testinfra.host.Host]:
+    """Every backed-up host has a fresh snapshot."""
+    for name in BACKED_UP:
+        assert hosts[name].run("rampart backup run").rc == 0
+    return hosts
+
+
+def outcome(host: testinfra.host.Host, data_class: str) -> tuple[str, str]:
+    """(outcome, reason) of the last drill of a class, from the metrics."""
+    for series, value in metrics(host, "rampart_drill").items():
+        wanted = f'data_class="{data_class}"' in series
+        if wanted and series.startswith("rampart_drill_outcome_info") and value == 1:
+            fields = dict(
+                part.split("=", 1) for part in series.split("{", 1)[1].rstrip("}").split(",")
+            )
+            return fields["outcome"].strip('"'), fields["reason"].strip('"')
+    raise AssertionError(f"no drill outcome for {data_class}")
+
+
+def journal(host: testinfra.host.Host) -> list[dict[str, object]]:
+    """The drill journal's lines."""
+    return [
+        json.loads(line)
+        for line in host.check_output("cat /var/log/rampart/drill.jsonl").splitlines()
+    ]
+
+
+def assert_scratch_clean(host: testinfra.host.Host) -> None:
+    assert host.check_output(f"find {SCRATCH} -mindepth 1 | head -1") == ""
+    databases = host.run("runuser -u postgres -- psql -Atc 'SELECT datname FROM pg_database'")
+    assert "rampart_drill" not in databases.stdout
+
+
+def test_drill_passes_on_a_healthy_fleet(fleet: dict[str, testinfra.host.Host]) -> None:
+    for name in BACKED_UP:
+        host = fleet[name]
+        result = run_drill(host)
+        assert result.rc == 0, result.stderr
+        samples = metrics(host, "rampart_drill")
+        classes = json.loads(host.check_output("cat /etc/rampart/backup/config.json"))["data_sets"]
+        verified_total = 0.0
+        for data_class in {entry["class"] for entry in classes}:
+            labels = f'{{data_class="{data_class}"}}'
+            assert samples[f"rampart_drill_success{labels}"] == 1
+            assert samples[f"rampart_drill_mismatches{labels}"] == 0
+            manifest = json.loads(
+                host.check_output(f"cat /var/lib/rampart/backup/manifests/{data_class}.json")
+            )
+            assert samples[f"rampart_drill_verified_files{labels}"] == len(manifest["files"])
+            verified_total += samples[f"rampart_drill_verified_files{labels}"]
+            assert samples[f"rampart_drill_rto_seconds{labels}"] > 0
+            assert 0 <= samples[f"rampart_drill_rpo_seconds{labels}"] < 3600
+        assert verified_total > 0
+        assert_scratch_clean(host)
+    # The database was restored into a scratch database and its rows counted.
+    finished = [line for line in journal(fleet["hr-01"]) if line["event"] == "database_checked"]
+    assert finished[-1]["tables"] == {"public.employees": 50}
+
+
+def test_a_random_snapshot_within_the_window_also_passes(
+    fleet: dict[str, testinfra.host.Host],
+) -> None:
+    result = run_drill(fleet["fin-01"], "--pick", "random")
+    assert result.rc == 0, result.stderr
+
+
+@pytest.fixture
+def repository_packs(fleet: dict[str, testinfra.host.Host]) -> Iterator[str]:
+    """oa-01's pack files on the backup server, put back as they were afterwards."""
+    server = fleet["backup-01"]
+    data = f"{CHROOTS}/oa-01/repo/data"
+    server.check_output(f"rm -rf /root/packs-saved && cp -a {data} /root/packs-saved")
+    yield data
+    server.check_output(f"rm -rf {data} && mv /root/packs-saved {data}")
+
+
+def test_a_corrupted_pack_fails_the_drill(
+    fleet: dict[str, testinfra.host.Host], repository_packs: str
+) -> None:
+    server, host = fleet["backup-01"], fleet["oa-01"]
+    # Flip bytes in the middle of every pack: whichever holds the files is damaged.
+    server.check_output(
+        f"for pack in $(find {repository_packs} -type f); do "
+        f"size=$(stat -c %s $pack); "
+        f"printf 'CORRUPTED' | dd of=$pack bs=1 seek=$((size / 2)) conv=notrunc status=none; done"
+    )
+    host.check_output("rm -rf /var/cache/rampart/restic/*")
+    result = run_drill(host)
+    assert result.rc != 0
+    assert "error" in result.stderr
+    result_outcome, reason = outcome(host, "public")
+    assert result_outcome == "failed"
+    assert reason in {"restic_failed", "mismatch"}
+    assert metrics(host, "rampart_drill")['rampart_drill_success{data_class="public"}'] == 0
+    assert_scratch_clean(host)
+
+
+def test_a_manifest_that_disagrees_fails_the_drill(fleet: dict[str, testinfra.host.Host]) -> None:
+    host = fleet["hr-01"]
+    document = "/srv/hr/documents/leave-policy.txt"
+    original = host.check_output(f"base64 -w0 {document}")
+    try:
+        # A snapshot whose files changed after the manifest was taken: the stale manifest
+        # goes into the snapshot with the new file.
+        host.check_output(f"echo 'changed after the manifest' >> {document}")
+        host.check_output(
+            restic_command(
+                host,
+                "backup --tag rampart --tag rampart-class-sensitive /srv/hr/documents "
+                "/var/lib/rampart/backup/dumps/hr-database.dump "
+                "/var/lib/rampart/backup/manifests/sensitive.json",
+            )
+        )
+        result = run_drill(host)
+        assert result.rc != 0
+        assert "leave-policy.txt" in result.stderr
+        assert outcome(host, "sensitive") == ("failed", "mismatch")
+        samples = metrics(host, "rampart_drill")
+        assert samples['rampart_drill_mismatches{data_class="sensitive"}'] == 1
+        assert samples['rampart_drill_success{data_class="sensitive"}'] == 0
+        assert_scratch_clean(host)
+    finally:
+        host.check_output(f"echo {original} | base64 -d > {document}")
+        assert host.run("rampart backup run").rc == 0
+
+
+def test_a_wrong_password_fails_the_drill(fleet: dict[str, testinfra.host.Host]) -> None:
+    host = fleet["fin-01"]
+    password_file = "/etc/rampart/backup/repository.password"
+    host.check_output(f"cp -a {password_file} /root/password.saved")
+    try:
+        host.check_output(f"chmod 600 {password_file} && echo not-the-password > {password_file}")
+        result = run_drill(host)
+        assert result.rc != 0
+        assert "status 12" in result.stderr
+        assert outcome(host, "sensitive") == ("failed", "wrong_password")
+        backup = host.run("rampart backup run")
+        assert backup.rc != 0
+        assert (
+            metrics(host, "rampart_backup")['rampart_backup_exit_status{data_class="sensitive"}']
+            == 12
+        )
+    finally:
+        host.check_output(f"mv /root/password.saved {password_file}")
+    assert host.run("rampart backup run").rc == 0
+
+
+def test_a_missing_repository_fails_the_drill(fleet: dict[str, testinfra.host.Host]) -> None:
+    server, host = fleet["backup-01"], fleet["oa-01"]
+    repository = f"{CHROOTS}/oa-01/repo"
+    server.check_output(
+        f"mv {repository} {repository}.away && install -d -o backup-oa-01 -m 700 {repository}"
+    )
+    try:
+        result = run_drill(host)
+        assert result.rc != 0
+        assert "status 10" in result.stderr
+        assert outcome(host, "public") == ("failed", "repository_missing")
+        assert_scratch_clean(host)
+    finally:
+        server.check_output(f"rm -rf {repository} && mv {repository}.away {repository}")
+    assert run_drill(host).rc == 0
+
+
+def test_sigterm_mid_restore_cleans_up_and_records_interrupted(
+    fleet: dict[str, testinfra.host.Host],
+) -> None:
+    host = fleet["oa-01"]
+    big = "/srv/portal/www/drill-sigterm.bin"
+    host.check_output(f"head -c 150M /dev/urandom > {big}")
+    try:
+        assert host.run("rampart backup run").rc == 0
+        host.check_output(
+            "systemd-run --unit=drill-sigterm-test --collect /usr/local/sbin/rampart backup drill"
+        )
+        for _ in range(240):
+            events = [line["event"] for line in journal(host)]
+            if (
+                events
+                and events[-1] == "restore_started"
+                and host.run(f"test -d {SCRATCH}").rc == 0
+            ):
+                break
+            time.sleep(0.25)
+        else:
+            pytest.fail("the drill never started restoring")
+        time.sleep(0.5)
+        host.check_output("systemctl kill --signal=SIGTERM --kill-whom=main drill-sigterm-test")
+        for _ in range(120):
+            if host.run("systemctl is-active --quiet drill-sigterm-test").rc != 0:
+                break
+            time.sleep(0.5)
+        lines = journal(host)
+        assert lines[-1]["event"] == "drill_finished"
+        assert lines[-1]["outcome"] == "interrupted"
+        assert any(line["event"] == "scratch_removed" for line in lines[-4:])
+        assert (
+            outcome(host, "internal")[0] == "interrupted"
+            or outcome(host, "public")[0] == "interrupted"
+        )
+        assert host.run("pgrep -x restic").rc != 0
+        assert_scratch_clean(host)
+    finally:
+        host.run("systemctl reset-failed drill-sigterm-test")
+        host.check_output(f"rm -f {big}")
+        assert host.run("rampart backup run").rc == 0
