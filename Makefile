@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 LAB_RELEASE ?= trixie
 # Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng) and venv.
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
-	apt-cacher-ng python3-venv
+	apt-cacher-ng python3-venv prometheus
 PYTHON_SOURCES := src tests
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
