@@ -19,7 +19,7 @@ help:
 	@echo "make up     install what is needed, bring the lab up, run playbooks/site.yml, summarise"
 	@echo "make down   take the lab away (nothing left behind)"
 	@echo "make test   lint, unit tests, then integration tests on a lab it brings up and down"
-	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint"
+	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
 	@echo "make bench  the lab's speed and size figures (tests/benchmarks)"
 
 system-packages:
@@ -55,6 +55,7 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production --offline
+	promtool check rules monitoring/rules/*.yml
 
 unit: venv
 	$(BIN)/pytest tests/unit
