@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import pytest
 import testinfra
 
-from tests.integration.conftest import BIN, ROOT, PlaybookRun, playbook
+from tests.integration.conftest import BIN, FLEET, INVENTORY, ROOT, playbook
 
 pytestmark = pytest.mark.lab
 
@@ -112,7 +112,20 @@ def exporter_up(text: str, service: str) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def monitored(lab: PlaybookRun, hosts: dict[str, testinfra.host.Host]) -> testinfra.host.Host:
+def hosts(request: pytest.FixtureRequest) -> dict[str, testinfra.host.Host]:
+    """The fleet with monitoring converged; brings the lab up (site.yml) only if it is down."""
+    if not (INVENTORY / "hosts.yml").exists():
+        request.getfixturevalue("lab")
+    run = playbook("monitoring.yml")
+    assert run.returncode == 0, run.output[-3000:]
+    return {
+        name: testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
+        for name in FLEET
+    }
+
+
+@pytest.fixture(scope="module")
+def monitored(hosts: dict[str, testinfra.host.Host]) -> testinfra.host.Host:
     """The monitoring host once every service is up in Prometheus."""
     monitor = hosts["mon-01"]
     wait_for(
