@@ -20,7 +20,7 @@ help:
 	@echo "make down   take the lab away (nothing left behind)"
 	@echo "make test   lint, unit tests, then integration tests on a lab it brings up and down"
 	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
-	@echo "make bench  the lab's speed and size figures (tests/benchmarks)"
+	@echo "make bench  the lab's and the prober's speed and size figures (tests/benchmarks)"
 
 system-packages:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -67,3 +67,4 @@ test: system-packages venv lint unit integration
 
 bench: system-packages venv
 	$(BIN)/python -m tests.benchmarks.lab_benchmark
+	$(BIN)/python -m tests.benchmarks.prober_benchmark
