@@ -224,6 +224,30 @@ def test_portal_outage_is_seen_alerted_resolved_and_counted(
     assert abs(counted - injected) <= SCRAPE_INTERVAL
 
 
+def test_a_port_the_firewall_blocks_for_the_prober_counts_as_down(
+    monitored: testinfra.host.Host, hosts: dict[str, testinfra.host.Host], password: str
+) -> None:
+    office, monitor_address = hosts["oa-01"], address(monitored)
+    table = "inet rampart_monitoring_test"
+    rule = f"ip saddr {monitor_address} tcp dport 25 drop"
+
+    def mail_up() -> float | None:
+        return exporter_up(fetch(monitor_address, 9470, password=password)[1], "mail")
+
+    assert mail_up() == 1
+    blocked = office.run(
+        f"nft add table {table} && nft add chain {table} input"
+        f" '{{ type filter hook input priority -10 ; }}' && nft add rule {table} input {rule}"
+    )
+    assert blocked.rc == 0, blocked.stderr
+    try:
+        # The SMTP check runs every 15 s with a 5 s timeout (the catalog's defaults).
+        wait_for("the prober reports mail down", lambda: True if mail_up() == 0 else None, 25)
+    finally:
+        office.run(f"nft delete table {table}")
+    wait_for("the prober reports mail up again", lambda: True if mail_up() == 1 else None, 25)
+
+
 def test_exporter_endpoints_refuse_plain_http_and_missing_credentials(
     monitored: testinfra.host.Host, hosts: dict[str, testinfra.host.Host], password: str
 ) -> None:
