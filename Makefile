@@ -20,8 +20,8 @@ help:
 	@echo "make up     install what is needed, bring the lab up, run playbooks/site.yml, summarise"
 	@echo "make down   take the lab away (nothing left behind)"
 	@echo "make test   lint, unit tests, then integration tests on a lab it brings up and down"
-	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint"
-	@echo "make bench  the lab's speed and size figures (tests/benchmarks)"
+	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
+	@echo "make bench  the lab's and the prober's speed and size figures (tests/benchmarks)"
 
 system-packages:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -56,6 +56,7 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production --offline
+	promtool check rules monitoring/rules/*.yml
 
 unit: venv
 	$(BIN)/pytest tests/unit
@@ -67,3 +68,4 @@ test: system-packages venv lint unit integration
 
 bench: system-packages venv
 	$(BIN)/python -m tests.benchmarks.lab_benchmark
+	$(BIN)/python -m tests.benchmarks.prober_benchmark

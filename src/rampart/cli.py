@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rampart.errors import RampartError
+from rampart.exporters import cli as exporters_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
     summary.add_argument("--playbook", type=Path, default=Path("playbooks/site.yml"))
+    exporters_cli.add_parser(commands)
     return parser
 
 
@@ -71,6 +73,8 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.summary import summarise
 
         return summarise(arguments.inventory, arguments.playbook)
+    if arguments.command == "exporter":
+        return exporters_cli.dispatch(arguments)
     raise RampartError(f"unknown command {arguments.command}")
 
 

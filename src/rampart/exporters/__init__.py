@@ -1,0 +1,1 @@
+"""Rampart's Prometheus exporters and the web server they share (TLS and basic auth)."""

@@ -1,0 +1,256 @@
+"""The availability exporter's configuration file: JSON written from the inventory.
+
+Every problem is reported as one `ConfigError` line naming the file and the entry, so a
+bad file stops the exporter before it serves anything.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rampart.errors import ConfigError
+
+CHECK_TYPES = ("http", "https", "tcp", "smtp", "postgresql", "ssh_command")
+DEFAULT_LISTEN = "0.0.0.0:9470"
+
+
+@dataclass(frozen=True)
+class ProbeCheck:
+    """One check against one host: what to probe, how often, and how long it may take."""
+
+    service: str
+    host: str
+    address: str
+    name: str
+    type: str
+    port: int | None
+    critical: bool
+    interval_seconds: float
+    timeout_seconds: float
+    path: str = "/"
+    expect_status: int | None = None
+    expect_body: str | None = None
+    database: str | None = None
+    query: str | None = None
+    command: str | None = None
+    user: str | None = None
+    password_file: Path | None = None
+    ssh_key_file: Path | None = None
+    known_hosts_file: Path | None = None
+    ca_file: Path | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Service, host and check name: unique within one configuration."""
+        return (self.service, self.host, self.name)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A planned maintenance window: its time does not count against availability."""
+
+    start: float
+    end: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProbeService:
+    """A catalog service as the prober sees it: its objective, windows and checks."""
+
+    id: str
+    objective_ratio: float
+    response_time_seconds: float | None
+    maintenance: tuple[Window, ...]
+    checks: tuple[ProbeCheck, ...]
+
+    def in_maintenance(self, now: float) -> bool:
+        """Whether `now` (a Unix time) falls inside one of the service's windows."""
+        return any(window.start <= now < window.end for window in self.maintenance)
+
+    def maintenance_seconds(self, start: float, end: float) -> float:
+        """How much of [start, end) lies inside the service's windows (they do not overlap)."""
+        return sum(
+            max(0.0, min(end, window.end) - max(start, window.start)) for window in self.maintenance
+        )
+
+
+@dataclass(frozen=True)
+class ExporterConfig:
+    """The whole configuration: where to listen, the web config, and the services."""
+
+    listen_address: str
+    listen_port: int
+    web_config_file: Path | None
+    services: tuple[ProbeService, ...]
+
+    @property
+    def checks(self) -> tuple[ProbeCheck, ...]:
+        """Every check of every service."""
+        return tuple(check for service in self.services for check in service.checks)
+
+
+def _field(entry: Mapping[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
+    """A required field of the expected type, or a one-line ConfigError naming it."""
+    if name not in entry:
+        raise ConfigError(f"{where}: missing required field {name!r}")
+    value = entry[name]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ConfigError(f"{where}: field {name!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _optional(entry: Mapping[str, Any], name: str, kind: type, where: str) -> Any:
+    """An optional field: None when absent, else checked like a required one."""
+    if entry.get(name) is None:
+        return None
+    return _field(entry, name, kind, where)
+
+
+def _optional_path(entry: Mapping[str, Any], name: str, where: str) -> Path | None:
+    """An optional file path that must exist when given (a secret, key or CA)."""
+    value = _optional(entry, name, str, where)
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise ConfigError(f"{where}: {name} {value} does not exist or is not a file")
+    return path
+
+
+def parse_check(service: str, entry: Any, where: str) -> ProbeCheck:
+    """One check entry of a service; every problem is a one-line ConfigError."""
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{where}: a check must be a mapping, not {type(entry).__name__}")
+    check_type = _field(entry, "type", str, where)
+    if check_type not in CHECK_TYPES:
+        raise ConfigError(
+            f"{where}: unknown check type {check_type!r} (known: {', '.join(CHECK_TYPES)})"
+        )
+    port = _optional(entry, "port", int, where)
+    if check_type != "ssh_command" and port is None:
+        raise ConfigError(f"{where}: a {check_type} check needs a port")
+    interval = float(_field(entry, "interval_seconds", (int, float), where))
+    timeout = float(_field(entry, "timeout_seconds", (int, float), where))
+    if not 0 < timeout < interval:
+        raise ConfigError(f"{where}: timeout_seconds must be above 0 and below interval_seconds")
+    check = ProbeCheck(
+        service=service,
+        host=_field(entry, "host", str, where),
+        address=_field(entry, "address", str, where),
+        name=_field(entry, "name", str, where),
+        type=check_type,
+        port=port,
+        critical=bool(entry.get("critical", True)),
+        interval_seconds=interval,
+        timeout_seconds=timeout,
+        path=_optional(entry, "path", str, where) or "/",
+        expect_status=_optional(entry, "expect_status", int, where),
+        expect_body=_optional(entry, "expect_body", str, where),
+        database=_optional(entry, "database", str, where),
+        query=_optional(entry, "query", str, where),
+        command=_optional(entry, "command", str, where),
+        user=_optional(entry, "user", str, where),
+        password_file=_optional_path(entry, "password_file", where),
+        ssh_key_file=_optional_path(entry, "ssh_key_file", where),
+        known_hosts_file=_optional_path(entry, "known_hosts_file", where),
+        ca_file=_optional_path(entry, "ca_file", where),
+    )
+    _require_type_fields(check, where)
+    return check
+
+
+def _require_type_fields(check: ProbeCheck, where: str) -> None:
+    """The fields a check type cannot work without."""
+    needed = {
+        "postgresql": ("database", "query", "user", "password_file"),
+        "ssh_command": ("command", "user", "ssh_key_file", "known_hosts_file"),
+    }.get(check.type, ())
+    for name in needed:
+        if getattr(check, name) is None:
+            raise ConfigError(f"{where}: a {check.type} check needs {name}")
+
+
+def _parse_time(value: Any, where: str) -> float:
+    """An ISO 8601 time with its offset, as a Unix time."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{where}: {value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"{where}: {value!r} has no time zone offset")
+    return moment.timestamp()
+
+
+def parse_service(entry: Any, where: str) -> ProbeService:
+    """One service entry: its id, objective, maintenance windows and checks."""
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{where}: a service must be a mapping, not {type(entry).__name__}")
+    service_id = _field(entry, "id", str, where)
+    where = f"{where} ({service_id})"
+    objective = float(_field(entry, "objective_ratio", (int, float), where))
+    if not 0 < objective < 1:
+        raise ConfigError(f"{where}: objective_ratio must be between 0 and 1, e.g. 0.999")
+    windows = []
+    for index, window in enumerate(_field(entry, "maintenance", list, where)):
+        window_where = f"{where} maintenance[{index}]"
+        if not isinstance(window, Mapping):
+            raise ConfigError(f"{window_where}: a maintenance window must be a mapping")
+        windows.append(
+            Window(
+                start=_parse_time(_field(window, "start", str, window_where), window_where),
+                end=_parse_time(_field(window, "end", str, window_where), window_where),
+                reason=str(window.get("reason", "")),
+            )
+        )
+    checks = tuple(
+        parse_check(service_id, check, f"{where} checks[{index}]")
+        for index, check in enumerate(_field(entry, "checks", list, where))
+    )
+    response_time = _optional(entry, "response_time_seconds", (int, float), where)  # type: ignore[arg-type]
+    return ProbeService(service_id, objective, response_time, tuple(windows), checks)
+
+
+def parse_config(document: Any, where: str) -> ExporterConfig:
+    """The whole configuration document, checked."""
+    if not isinstance(document, Mapping):
+        raise ConfigError(f"{where}: the configuration must be a JSON object")
+    listen = str(document.get("listen", DEFAULT_LISTEN))
+    address, _, port_text = listen.rpartition(":")
+    if not address or not port_text.isdigit() or not 0 <= int(port_text) < 65536:
+        raise ConfigError(f"{where}: listen must be ADDRESS:PORT, not {listen!r}")
+    web_config = _optional(document, "web_config_file", str, where)
+    if web_config is not None and not Path(web_config).is_file():
+        raise ConfigError(f"{where}: web_config_file {web_config} does not exist")
+    services = tuple(
+        parse_service(service, f"{where}: services[{index}]")
+        for index, service in enumerate(_field(document, "services", list, where))
+    )
+    counts = Counter(check.key for service in services for check in service.checks)
+    duplicates = sorted("/".join(key) for key, count in counts.items() if count > 1)
+    if duplicates:
+        raise ConfigError(f"{where}: checks listed twice: {', '.join(duplicates)}")
+    return ExporterConfig(
+        address.strip("[]"), int(port_text), Path(web_config) if web_config else None, services
+    )
+
+
+def load_config(path: Path) -> ExporterConfig:
+    """Read and check the configuration file at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration: {error.strerror}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(
+            f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+    return parse_config(document, str(path))

@@ -1,0 +1,143 @@
+"""The exporter's memory: the latest outcome of every check and what they add up to.
+
+Probes write here as they finish; a scrape takes a `Snapshot` (a copy made under the lock)
+and never waits on a probe. Down time is counted per service by the prober itself, from
+one result to the next, outside maintenance windows, so the rules can sum minutes exactly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from rampart.exporters.availability.config import ExporterConfig, ProbeCheck, ProbeService
+from rampart.exporters.availability.probes import Outcome
+
+# Response-time buckets in seconds (REG-7.1.3): from a LAN hop to a timeout.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The latest outcome of one check and when it arrived (Unix time)."""
+
+    check: ProbeCheck
+    outcome: Outcome
+    finished_at: float
+
+
+@dataclass
+class Histogram:
+    """Cumulative response-time observations of one check."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
+    total: float = 0.0
+
+    def observe(self, seconds: float) -> None:
+        """Count one observation in its bucket (the last bucket is +Inf)."""
+        self.counts[bisect.bisect_left(BUCKETS, seconds)] += 1
+        self.total += seconds
+
+    def copy(self) -> Histogram:
+        """An independent copy for a snapshot."""
+        return Histogram(list(self.counts), self.total)
+
+
+@dataclass
+class ServiceClock:
+    """Seconds a service was observed (outside maintenance) and seconds it was down."""
+
+    observed_seconds: float = 0.0
+    down_seconds: float = 0.0
+    counted_until: float | None = None
+    up: bool | None = None
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """A service at snapshot time: up (None until every critical check reported once)."""
+
+    service: ProbeService
+    up: bool | None
+    in_maintenance: bool
+    observed_seconds: float
+    down_seconds: float
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one scrape exports, copied at one moment."""
+
+    taken_at: float
+    results: tuple[CheckResult, ...]
+    histograms: Mapping[tuple[str, str, str], Histogram]
+    services: tuple[ServiceStatus, ...]
+    checks_configured: int
+
+
+class AvailabilityState:
+    """Thread-safe store of results; `record` from probe threads, `snapshot` from scrapes."""
+
+    def __init__(self, config: ExporterConfig, clock: Callable[[], float] = time.time) -> None:
+        self._config = config
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._results: dict[tuple[str, str, str], CheckResult] = {}
+        self._histograms = {check.key: Histogram() for check in config.checks}
+        self._clocks = {service.id: ServiceClock() for service in config.services}
+        self._by_id = {service.id: service for service in config.services}
+
+    def record(self, check: ProbeCheck, outcome: Outcome) -> None:
+        """Keep a probe's outcome and bring its service's clock up to now."""
+        with self._lock:
+            now = self._clock()
+            self._account(self._by_id[check.service], now)
+            self._results[check.key] = CheckResult(check, outcome, now)
+            self._histograms[check.key].observe(outcome.duration_seconds)
+            self._clocks[check.service].up = self._service_up(self._by_id[check.service])
+
+    def _service_up(self, service: ProbeService) -> bool | None:
+        """Up when every critical check passes; None while one has not reported yet."""
+        critical = [self._results.get(check.key) for check in service.checks if check.critical]
+        if any(result is None for result in critical):
+            return None
+        return all(result.outcome.success for result in critical if result is not None)
+
+    def _account(self, service: ProbeService, now: float) -> None:
+        """Add the time since the last accounting to the service's status at that time."""
+        clock = self._clocks[service.id]
+        if clock.counted_until is not None and clock.up is not None:
+            start = clock.counted_until
+            counted = max(0.0, now - start - service.maintenance_seconds(start, now))
+            clock.observed_seconds += counted
+            if not clock.up:
+                clock.down_seconds += counted
+        clock.counted_until = now
+
+    def snapshot(self) -> Snapshot:
+        """A consistent copy of every result and clock, for one scrape."""
+        with self._lock:
+            now = self._clock()
+            statuses = []
+            for service in self._config.services:
+                self._account(service, now)
+                clock = self._clocks[service.id]
+                statuses.append(
+                    ServiceStatus(
+                        service,
+                        clock.up,
+                        service.in_maintenance(now),
+                        clock.observed_seconds,
+                        clock.down_seconds,
+                    )
+                )
+            return Snapshot(
+                taken_at=now,
+                results=tuple(self._results.values()),
+                histograms={key: value.copy() for key, value in self._histograms.items()},
+                services=tuple(statuses),
+                checks_configured=len(self._histograms),
+            )

@@ -1,0 +1,61 @@
+"""The `rampart exporter ...` subcommands: run an exporter, or write its configuration."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Describe `rampart exporter availability` and `rampart exporter availability-config`."""
+    exporter = commands.add_parser("exporter", help="Rampart's Prometheus exporters")
+    actions = exporter.add_subparsers(dest="exporter_command", required=True, metavar="EXPORTER")
+    availability = actions.add_parser(
+        "availability", help="probe every catalog service and serve the results (REG-7.1)"
+    )
+    availability.add_argument("--config", type=Path, required=True, metavar="FILE")
+    availability.add_argument(
+        "--check", action="store_true", help="only validate the configuration, then exit"
+    )
+    generate = actions.add_parser(
+        "availability-config", help="write the availability exporter's config from an inventory"
+    )
+    generate.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
+    generate.add_argument("--output", type=Path, default=None, metavar="FILE")
+    generate.add_argument("--listen", default="0.0.0.0:9470", metavar="ADDRESS:PORT")
+    generate.add_argument("--web-config-file", default=None, metavar="FILE")
+    generate.add_argument("--postgresql-user", default="rampart_probe")
+    generate.add_argument("--postgresql-password-file", default=None, metavar="FILE")
+    generate.add_argument("--ssh-user", default="rampart-probe")
+    generate.add_argument("--ssh-key-file", default=None, metavar="FILE")
+    generate.add_argument("--known-hosts-file", default=None, metavar="FILE")
+    generate.add_argument("--ca-file", default=None, metavar="FILE")
+
+
+def dispatch(arguments: argparse.Namespace) -> int:
+    """Run the exporter action the arguments name."""
+    if arguments.exporter_command == "availability":
+        from rampart.exporters.availability import service
+
+        if arguments.check:
+            return service.check_config(arguments.config)
+        return service.serve(arguments.config)
+    from rampart.exporters.availability.catalog import (
+        ProbeCredentials,
+        exporter_config,
+        write_exporter_config,
+    )
+    from rampart.inventory import load_inventory
+
+    inventory = load_inventory(arguments.inventory)
+    credentials = ProbeCredentials(
+        postgresql_user=arguments.postgresql_user,
+        postgresql_password_file=arguments.postgresql_password_file,
+        ssh_user=arguments.ssh_user,
+        ssh_key_file=arguments.ssh_key_file,
+        known_hosts_file=arguments.known_hosts_file,
+        ca_file=arguments.ca_file,
+    )
+    document = exporter_config(inventory, credentials, arguments.listen, arguments.web_config_file)
+    write_exporter_config(document, arguments.output)
+    return 0

@@ -1,0 +1,177 @@
+"""Serve a Prometheus registry over HTTPS with basic auth, like exporter-toolkit does.
+
+prometheus_client's own server has no basic auth; this one reads the same web config file
+as node_exporter (`tls_server_config.cert_file/key_file`, `basic_auth_users` with bcrypt
+hashes), so one format serves every Rampart endpoint. The TLS handshake runs in the
+request's own thread, so a slow or plain-HTTP client never blocks the others; plain HTTP
+on a TLS port gets no answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import ssl
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from socket import socket
+from typing import Any
+
+import yaml
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from rampart.errors import ConfigError
+
+REQUEST_TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """TLS files and the users allowed in (name -> bcrypt hash); empty means open."""
+
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    users: Mapping[str, str] = field(default_factory=dict)
+
+
+def load_web_config(path: Path | None) -> WebConfig:
+    """Read an exporter-toolkit style web config file; None means plain HTTP, no auth."""
+    if path is None:
+        return WebConfig()
+    try:
+        document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: cannot read the web config: {error}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: the web config must be a mapping")
+    tls = document.get("tls_server_config") or {}
+    users = document.get("basic_auth_users") or {}
+    if not isinstance(tls, dict) or not isinstance(users, dict):
+        raise ConfigError(f"{path}: tls_server_config and basic_auth_users must be mappings")
+    files = {}
+    for name in ("cert_file", "key_file"):
+        if tls.get(name) is not None:
+            files[name] = Path(str(tls[name]))
+            if not files[name].is_file():
+                raise ConfigError(f"{path}: tls_server_config.{name} {tls[name]} does not exist")
+    if bool(files.get("cert_file")) != bool(files.get("key_file")):
+        raise ConfigError(f"{path}: tls_server_config needs both cert_file and key_file")
+    return WebConfig(
+        files.get("cert_file"), files.get("key_file"), {str(k): str(v) for k, v in users.items()}
+    )
+
+
+class BasicAuth:
+    """Checks `Authorization: Basic` headers against bcrypt hashes, caching good answers.
+
+    bcrypt is slow on purpose; Prometheus sends the same credentials every scrape, so a
+    verified (user, password digest) pair is remembered and later checked in constant time.
+    """
+
+    def __init__(self, users: Mapping[str, str]) -> None:
+        self._users = dict(users)
+        self._verified: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def required(self) -> bool:
+        """Whether any user is configured (no users: the endpoint is open)."""
+        return bool(self._users)
+
+    def allows(self, header: str | None) -> bool:
+        """Whether the header carries a configured user's right password."""
+        if not self.required:
+            return True
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            decoded = base64.b64decode(header[6:], validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        user, _, password = decoded.partition(":")
+        stored = self._users.get(user)
+        if stored is None:
+            return False
+        digest = hashlib.sha256(password.encode()).digest()
+        with self._lock:
+            known = self._verified.get(user)
+        if known is not None:
+            return hmac.compare_digest(known, digest)
+        import bcrypt
+
+        if not bcrypt.checkpw(password.encode(), stored.encode()):
+            return False
+        with self._lock:
+            self._verified[user] = digest
+        return True
+
+
+class MetricsServer(ThreadingHTTPServer):
+    """A threading HTTP(S) server for one registry, behind basic auth."""
+
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], registry: CollectorRegistry, web: WebConfig
+    ) -> None:
+        self.registry = registry
+        self.auth = BasicAuth(web.users)
+        self.tls: ssl.SSLContext | None = None
+        if web.cert_file is not None and web.key_file is not None:
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.minimum_version = ssl.TLSVersion.TLSv1_2
+            try:
+                self.tls.load_cert_chain(str(web.cert_file), str(web.key_file))
+            except (OSError, ssl.SSLError) as error:
+                raise ConfigError(
+                    f"{web.cert_file}: cannot load the certificate: {error}"
+                ) from None
+        super().__init__(address, MetricsHandler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Handshake TLS in the request's thread, then serve it."""
+        connection: socket = request
+        connection.settimeout(REQUEST_TIMEOUT_SECONDS)
+        if self.tls is not None:
+            try:
+                connection = self.tls.wrap_socket(connection, server_side=True)
+            except (OSError, ssl.SSLError):
+                return
+        super().finish_request(connection, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is not the server's error; say nothing."""
+
+
+class MetricsHandler(BaseHTTPRequestHandler):
+    """GET /metrics (after auth); everything else 404."""
+
+    server: MetricsServer
+    server_version = "rampart-exporter"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        """Answer one GET."""
+        if not self.server.auth.allows(self.headers.get("Authorization")):
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="rampart"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.split("?", 1)[0] != "/metrics":
+            self.send_error(404)
+            return
+        body = generate_latest(self.server.registry)
+        self.send_response(200)
+        self.send_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """No access log: scrapes every few seconds would flood the journal."""
