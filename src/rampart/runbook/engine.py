@@ -60,8 +60,9 @@ class StepFailed(RampartError):
     """A step, a verification or an exit criterion did not pass."""
 
 
-class Interrupted(RampartError):  # noqa: N818 - reads as the state of the run
-    """SIGINT or SIGTERM arrived during the run."""
+class Interrupted(BaseException):  # noqa: N818 - reads as the state of the run
+    """SIGINT or SIGTERM arrived during the run. A BaseException, like KeyboardInterrupt,
+    so no `except Exception` in a step swallows it: the run stops and rolls back."""
 
 
 def new_run_id(runbook: Runbook) -> str:
@@ -291,7 +292,7 @@ class Run:
             name=step.name,
             kind=step.kind,
             target=rendered.target,
-            command=_describe(rendered),
+            command=self._clean(_describe(rendered)),
         )
         self._say(f"run   {step.name} [{step.kind}] {_describe(rendered)}")
         started = time.monotonic()
