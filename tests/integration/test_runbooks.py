@@ -1,0 +1,155 @@
+"""Runbooks on the lab: the service-outage drill runs green, a failing step and SIGTERM
+roll back for real (the portal answers again), resume finishes an interrupted drill, and
+a dry run leaves the hosts exactly as they were."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import testinfra
+
+from tests.integration.conftest import BIN, ROOT, PlaybookRun, rampart
+
+pytestmark = pytest.mark.lab
+
+PORTAL_STATE = (
+    "systemctl show nginx postfix --property=MainPID,ActiveEnterTimestamp,NRestarts;"
+    " stat -c '%n %Y %s' /etc/nginx/nginx.conf /etc/nginx/sites-enabled/* 2>/dev/null;"
+    " journalctl --unit=nginx --no-pager --output=cat | wc -l"
+)
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> Path:
+    """A fresh runs directory per test, so each test reads only its own journals."""
+    return tmp_path / "runs"
+
+
+def runbook(runs: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`rampart runbook ...` with this test's runs and metrics folders."""
+    extra = ["--runs-dir", str(runs)]
+    if arguments[0] in ("run", "resume"):
+        extra += ["--metrics-dir", str(runs.parent / "metrics")]
+    return rampart("runbook", *arguments, *extra, check=False)
+
+
+def only_journal(runs: Path) -> list[dict[str, Any]]:
+    (journal,) = runs.glob("*/journal.jsonl")
+    return [json.loads(line) for line in journal.read_text().splitlines()]
+
+
+def portal_answers(hosts: dict[str, testinfra.host.Host]) -> bool:
+    return hosts["oa-01"].service("nginx").is_running
+
+
+def test_service_outage_drill_runs_green(
+    lab: PlaybookRun, hosts: dict[str, Any], runs: Path
+) -> None:
+    result = runbook(runs, "run", "service-outage", "--drill", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = only_journal(runs)
+    milestones = [event["name"] for event in events if event["event"] == "milestone"]
+    assert milestones == ["fault_injected", "detected", "recovered"]
+    detect = next(
+        e for e in events if e["event"] == "step_finished" and e["name"] == "detect-outage"
+    )
+    assert "failed as expected" in detect["summary"]
+    assert events[-1]["status"] == "succeeded"
+    assert portal_answers(hosts)
+    report = next(runs.glob("*/evidence.md")).read_text()
+    assert "RTO achieved:" in report and "**met**" in report
+    assert "time to detect:" in report
+    metrics = (runs.parent / "metrics" / "rampart_runbook_service_outage.prom").read_text()
+    assert (
+        'rampart_runbook_last_status{mode="drill",runbook="service-outage",status="succeeded"} 1.0'
+        in metrics
+    )
+    assert "rampart_runbook_last_detection_seconds" in metrics
+
+
+def test_a_failing_step_rolls_back_and_the_portal_answers_again(
+    lab: PlaybookRun, hosts: dict[str, Any], runs: Path
+) -> None:
+    # A configuration test that fails: the drill stops after injecting the fault.
+    result = runbook(
+        runs, "run", "service-outage", "--drill", "--yes", "--var", "config_test=false"
+    )
+    assert result.returncode == 1
+    finished = only_journal(runs)[-1]
+    assert finished["status"] == "failed"
+    assert finished["failed_step"] == "check-configuration"
+    assert finished["rollbacks"] == ["inject-fault"]
+    assert portal_answers(hosts)
+
+
+def test_sigterm_rolls_back_and_resume_finishes_the_drill(
+    lab: PlaybookRun, hosts: dict[str, Any], runs: Path
+) -> None:
+    # The configuration test takes long enough to be interrupted in the middle.
+    process = subprocess.Popen(
+        [
+            str(BIN / "rampart"),
+            "runbook",
+            "run",
+            "service-outage",
+            "--drill",
+            "--yes",
+            "--var",
+            "config_test=sleep 6",
+            "--runs-dir",
+            str(runs),
+            "--metrics-dir",
+            str(runs.parent / "metrics"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        journals = list(runs.glob("*/journal.jsonl"))
+        if journals and '"step_started", "index": 3' in journals[0].read_text():
+            break
+        time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("the drill never reached check-configuration")
+    time.sleep(1)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    events = only_journal(runs)
+    assert events[-1]["status"] == "interrupted"
+    assert events[-1]["reason"] == "interrupted by SIGTERM"
+    assert events[-1]["rollbacks"] == ["inject-fault"]
+    assert portal_answers(hosts)
+
+    run_id = events[0]["run_id"]
+    resumed = runbook(runs, "resume", run_id, "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    events = only_journal(runs)
+    assert events[-1]["status"] == "succeeded"
+    redone = [e["name"] for e in events[len(events) // 2 :] if e["event"] == "step_finished"]
+    assert "restart-service" in redone and "confirm-recovered" in redone
+    assert portal_answers(hosts)
+
+
+def test_a_dry_run_changes_nothing_on_the_hosts(
+    lab: PlaybookRun, hosts: dict[str, Any], runs: Path
+) -> None:
+    before = hosts["oa-01"].check_output(PORTAL_STATE)
+    result = runbook(runs, "run", "service-outage", "--drill", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "systemctl stop nginx` on oa-01 [oa-01 10.77." in result.stdout
+    assert "rollback: `systemctl start nginx`" in result.stdout
+    time.sleep(1)
+    assert hosts["oa-01"].check_output(PORTAL_STATE) == before
+    assert not runs.exists()
