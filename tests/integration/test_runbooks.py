@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import testinfra
 
-from tests.integration.conftest import BIN, ROOT, PlaybookRun, rampart
+from tests.integration.conftest import BIN, ROOT, PlaybookRun, playbook, rampart
 
 pytestmark = pytest.mark.lab
 
@@ -153,3 +153,34 @@ def test_a_dry_run_changes_nothing_on_the_hosts(
     time.sleep(1)
     assert hosts["oa-01"].check_output(PORTAL_STATE) == before
     assert not runs.exists()
+
+
+def test_the_drill_host_runs_a_scheduled_drill_by_itself(
+    lab: PlaybookRun, hosts: dict[str, Any]
+) -> None:
+    mon = hosts["mon-01"]
+    timer = mon.service("rampart-drill-service-outage.timer")
+    assert timer.is_enabled and timer.is_running
+    # What the timer does, now: the runner on mon-01 drills oa-01 with its own SSH key.
+    started = mon.run("systemctl start rampart-drill@service-outage.service")
+    assert started.rc == 0, mon.run("journalctl -u rampart-drill@service-outage -n 30").stdout
+    latest = mon.check_output("ls -t /var/lib/rampart/runbooks | head -1")
+    journal = mon.file(f"/var/lib/rampart/runbooks/{latest}/journal.jsonl").content_string
+    assert json.loads(journal.splitlines()[-1])["status"] == "succeeded"
+    assert mon.file(f"/var/lib/rampart/runbooks/{latest}/evidence.md").contains("RTO achieved")
+    metrics = mon.file("/var/lib/prometheus/node-exporter/rampart_runbook_service_outage.prom")
+    assert metrics.contains('status="succeeded"} 1.0')
+    assert portal_answers(hosts)
+    # The runner's key is accepted only from the drill host's address.
+    authorized = hosts["oa-01"].file("/root/.ssh/authorized_keys").content_string
+    line = next(line for line in authorized.splitlines() if "rampart-drills@mon-01" in line)
+    assert line.startswith('from="10.77.')
+
+
+def test_the_drills_role_is_idempotent_and_check_mode_changes_nothing(lab: PlaybookRun) -> None:
+    again = playbook("drills.yml")
+    assert again.returncode == 0, again.output[-2000:]
+    assert set(again.changed().values()) == {0}, again.output[-3000:]
+    checked = playbook("drills.yml", "--check")
+    assert checked.returncode == 0, checked.output[-2000:]
+    assert set(checked.changed().values()) == {0}
