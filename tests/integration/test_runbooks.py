@@ -45,7 +45,7 @@ def only_journal(runs: Path) -> list[dict[str, Any]]:
 
 
 def portal_answers(hosts: dict[str, testinfra.host.Host]) -> bool:
-    return hosts["oa-01"].service("nginx").is_running
+    return bool(hosts["oa-01"].service("nginx").is_running)
 
 
 def test_service_outage_drill_runs_green(

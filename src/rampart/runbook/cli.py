@@ -24,14 +24,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--runs-dir",
         type=Path,
         default=None,
-        help="where journals and reports go (default $RAMPART_RUNBOOK_RUNS or /var/lib/rampart/runbooks)",
+        help="journals and reports (default $RAMPART_RUNBOOK_RUNS, /var/lib/rampart/runbooks)",
     )
     running = argparse.ArgumentParser(add_help=False, parents=[runs])
     running.add_argument(
         "--metrics-dir",
         type=Path,
         default=None,
-        help="node_exporter textfile folder (default $RAMPART_TEXTFILE_DIR or /var/lib/prometheus/node-exporter)",
+        help="textfile metrics (default $RAMPART_TEXTFILE_DIR, /var/lib/prometheus/node-exporter)",
     )
     running.add_argument(
         "--yes", action="store_true", help="approve gates marked safe_for_automation (only those)"
@@ -137,7 +137,8 @@ def list_runbooks(directory: Path) -> int:
         runbook = load_runbook(path)
         drilled = runbook.last_drilled.isoformat() if runbook.last_drilled else "never"
         print(
-            f"{runbook.id:24} {runbook.severity:9} {runbook.rto_seconds:>5}s  {drilled:26} {runbook.title}"
+            f"{runbook.id:24} {runbook.severity:9} {runbook.rto_seconds:>5}s"
+            f"  {drilled:26} {runbook.title}"
         )
     return 0
 

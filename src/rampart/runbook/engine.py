@@ -56,11 +56,11 @@ class RunOutcome:
     rollbacks: tuple[str, ...]
 
 
-class StepFailed(RampartError):
+class StepFailed(RampartError):  # noqa: N818 - reads as what happened
     """A step, a verification or an exit criterion did not pass."""
 
 
-class Interrupted(BaseException):  # noqa: N818 - reads as the state of the run
+class Interrupted(BaseException):
     """SIGINT or SIGTERM arrived during the run. A BaseException, like KeyboardInterrupt,
     so no `except Exception` in a step swallows it: the run stops and rolls back."""
 
@@ -271,9 +271,7 @@ class Run:
                 result=result,
                 seconds=time.monotonic() - started,
             )
-            self._say(
-                f"{'ok' if result.passed else 'FAIL':5} {phase}: {check.name}: {self._clean(result.summary)}"
-            )
+            self._say(f"{_mark(result.passed)} {phase}: {check.name}: {result.summary}")
             if not result.passed:
                 failures.append(f"{check.name or number}: {self._clean(result.summary)}")
         if failures:
@@ -361,9 +359,7 @@ class Run:
                 summary=self._clean(result.summary),
                 output=self._clean(result.output)[-OUTPUT_LIMIT:],
             )
-            self._say(
-                f"{'ok' if result.passed else 'FAIL':5} rollback of {step.name}: {self._clean(result.summary)}"
-            )
+            self._say(f"{_mark(result.passed)} rollback of {step.name}: {result.summary}")
             ran.append(step.name)
         return ran
 
@@ -405,11 +401,17 @@ def _describe(step: Step) -> str:
         return f"PromQL `{step.query}` {step.compare}"
     if step.kind == "wait":
         assert step.until is not None
-        return f"every {step.interval_seconds} s up to {step.timeout_seconds} s until {_describe(step.until)}"
+        every = f"every {step.interval_seconds} s up to {step.timeout_seconds} s"
+        return f"{every} until {_describe(step.until)}"
     return f"ask: {step.prompt}"
 
 
 describe = _describe
+
+
+def _mark(passed: bool) -> str:
+    """The left column of the run's screen output."""
+    return f"{'ok' if passed else 'FAIL':5}"
 
 
 @contextmanager

@@ -125,27 +125,28 @@ def render_report(events: list[dict[str, Any]], runbook: Runbook) -> str:
 
 
 def _row(event: dict[str, Any]) -> str | None:
+    """One line of the report's table for a journal event; None for events not shown."""
     kind = event["event"]
-    time = event["time"][11:23]
+    result = "ok" if event.get("passed") else "FAILED"
     if kind == "check":
-        mark = "ok" if event["passed"] else "FAILED"
-        return f"| {time} | {event['phase']}: {event['name']} | {event['seconds']} | {mark}: {_cell(event['summary'])} |"
-    if kind == "step_finished":
-        mark = "ok" if event["passed"] else "FAILED"
-        return f"| {time} | step {event['name']} | {event['seconds']} | {mark}: {_cell(event['summary'])} |"
-    if kind == "step_skipped":
-        return f"| {time} | step {event['name']} | - | skipped: {event['reason']} |"
-    if kind == "milestone":
-        return f"| {time} | milestone **{event['name']}** | - | - |"
-    if kind == "rollback_finished":
-        mark = "ok" if event["passed"] else "FAILED"
-        return f"| {time} | rollback of {event['name']} | {event['seconds']} | {mark}: {_cell(event['summary'])} |"
-    if kind == "run_finished":
+        what, result = f"{event['phase']}: {event['name']}", f"{result}: {event['summary']}"
+    elif kind == "step_finished":
+        what, result = f"step {event['name']}", f"{result}: {event['summary']}"
+    elif kind == "rollback_finished":
+        what, result = f"rollback of {event['name']}", f"{result}: {event['summary']}"
+    elif kind == "step_skipped":
+        what, result = f"step {event['name']}", f"skipped: {event['reason']}"
+    elif kind == "milestone":
+        what, result = f"milestone **{event['name']}**", "-"
+    elif kind == "run_finished":
         rolled = ", ".join(event["rollbacks"]) or "none"
-        return f"| {time} | run {event['status']} | {event['duration_seconds']} | rollbacks run: {rolled} |"
-    if kind == "signal_ignored":
-        return f"| {time} | {event['signal']} ignored | - | {event['reason']} |"
-    return None
+        what, result = f"run {event['status']}", f"rollbacks run: {rolled}"
+    elif kind == "signal_ignored":
+        what, result = f"{event['signal']} ignored", event["reason"]
+    else:
+        return None
+    seconds = event.get("seconds", event.get("duration_seconds", "-"))
+    return f"| {event['time'][11:23]} | {what} | {seconds} | {_cell(result)} |"
 
 
 def _cell(text: str) -> str:

@@ -99,7 +99,7 @@ def test_a_green_run_journals_reports_and_writes_metrics(tmp_path: Path) -> None
     result = run(tmp_path, path)
     assert result.returncode == 0, result.stdout + result.stderr
     events = journal(tmp_path)
-    assert [e["event"] for e in events][0] == "run_started"
+    assert events[0]["event"] == "run_started"
     assert events[-1]["event"] == "run_finished" and events[-1]["status"] == "succeeded"
     assert lines(tmp_path / "work" / "done") == ["one", "two"]
     assert not (tmp_path / "work" / "undone").exists()
