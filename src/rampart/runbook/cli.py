@@ -39,6 +39,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions.add_parser("list", parents=[directory], help="every runbook with its last run")
     show = actions.add_parser("show", parents=[directory], help="a runbook as Markdown for on-call")
     show.add_argument("runbook", metavar="RUNBOOK")
+    show.add_argument(
+        "--inventory", type=Path, default=Path("inventory/lab"), help="fill templates from it"
+    )
+    show.add_argument("--raw", action="store_true", help="show templates as written")
     validate = actions.add_parser("validate", help="check runbook files against the schema")
     validate.add_argument("paths", nargs="*", type=Path, default=[Path("runbooks")], metavar="PATH")
     run = actions.add_parser("run", parents=[directory, running], help="run a runbook")
@@ -63,10 +67,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
     if action == "list":
         return list_runbooks(arguments.runbooks)
     if action == "show":
-        from rampart.runbook.render import markdown
-
-        print(markdown(load_runbook(find_runbook(arguments.runbooks, arguments.runbook))), end="")
-        return 0
+        return show(arguments)
     if action == "history":
         return show_history(runs_directory(arguments.runs_dir), arguments.runbook)
     from rampart.runbook import engine
@@ -98,6 +99,27 @@ def dispatch(arguments: argparse.Namespace) -> int:
         print(plan(runbook, engine.dry_run_context(runbook, options)), end="")
         return 0
     return EXIT_STATUS[engine.start(runbook, options).status]
+
+
+def show(arguments: argparse.Namespace) -> int:
+    """Print the runbook as Markdown, templates filled when the inventory can be read."""
+    from rampart.runbook import engine
+    from rampart.runbook.render import markdown
+
+    runbook = load_runbook(find_runbook(arguments.runbooks, arguments.runbook))
+    context = None
+    if not arguments.raw:
+        options = engine.RunOptions(drill=False, runs=Path(), inventory=arguments.inventory)
+        try:
+            context = engine.dry_run_context(runbook, options)
+            text = markdown(runbook, context)
+        except ConfigError as error:
+            print(f"(templates shown as written: {error})", file=sys.stderr)
+            context = None
+    if context is None:
+        text = markdown(runbook)
+    print(text, end="")
+    return 0
 
 
 def _overrides(pairs: list[str], known: set[str]) -> dict[str, str]:

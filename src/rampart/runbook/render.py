@@ -4,13 +4,26 @@ exactly what a run would do (templates filled, targets resolved), touching nothi
 
 from __future__ import annotations
 
+import dataclasses
+
 from rampart.runbook.context import RunContext
 from rampart.runbook.engine import describe
 from rampart.runbook.model import Runbook, Step
 
 
-def markdown(runbook: Runbook) -> str:
-    """The runbook as Markdown: what, why, each command, what to expect, how to undo."""
+def markdown(runbook: Runbook, context: RunContext | None = None) -> str:
+    """The runbook as Markdown: what, why, each command, what to expect, how to undo.
+
+    With a context, templates are filled with the variables' defaults, so on-call reads
+    the real commands; without one (no inventory at hand) they are shown as written."""
+    if context is not None:
+        rendered = dataclasses.replace(
+            runbook,
+            steady_state=tuple(context.render(check) for check in runbook.steady_state),
+            steps=tuple(context.render(step) for step in runbook.steps),
+            exit_criteria=tuple(context.render(check) for check in runbook.exit_criteria),
+        )
+        return markdown(rendered)
     lines = [
         f"# {runbook.title}",
         "",

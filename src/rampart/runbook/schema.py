@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jinja2
+
 from rampart.inventory.kinds import (
     Boolean,
     Choice,
@@ -131,9 +133,26 @@ def fill_kind_defaults(values: dict[str, Any]) -> None:
             values[name] = default
 
 
+TEMPLATES = jinja2.Environment(autoescape=False)  # noqa: S701 - commands, not HTML
+
+
+def check_templates(values: dict[str, Any], where: Location, problems: list[Problem]) -> None:
+    """Templates must parse, so a shell `${#x}` (a Jinja comment) is caught before a run."""
+    for name, value in values.items():
+        texts = value if isinstance(value, tuple) else (value,)
+        for text in texts:
+            if not isinstance(text, str) or not ("{{" in text or "{%" in text or "{#" in text):
+                continue
+            try:
+                TEMPLATES.parse(text)
+            except jinja2.TemplateSyntaxError as error:
+                problems.append(where.field(name).problem(f"template does not parse: {error}"))
+
+
 def check_and_fill(values: dict[str, Any], where: Location, problems: list[Problem]) -> None:
     """The kind rule, then defaults; for steps also the destructive rule."""
     check_fits_its_kind(values, where, problems)
+    check_templates(values, where, problems)
     fill_kind_defaults(values)
     if "destructive" not in values:
         return

@@ -186,3 +186,9 @@ def test_running_an_invalid_runbook_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_template_that_does_not_parse_is_refused(tmp_path: Path) -> None:
+    text = VALID.replace("command: touch /tmp/x", "command: test ${#X} = 3", 1)
+    (problem,) = problems_of(write(tmp_path, text))
+    assert ":15: steps[1].command: template does not parse" in problem
