@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,10 +105,13 @@ def summarise(directory: Path) -> RunSummary | None:
     )
 
 
-def history(runs: Path) -> Iterator[RunSummary]:
-    """Every run under the runs directory, oldest first."""
+def history(runs: Path) -> list[RunSummary]:
+    """Every run under the runs directory, oldest first (by start time)."""
     if not runs.is_dir():
-        return
-    for directory in sorted(runs.iterdir(), key=lambda path: path.name):
-        if directory.is_dir() and (summary := summarise(directory)) is not None:
-            yield summary
+        return []
+    summaries = [
+        summary
+        for directory in runs.iterdir()
+        if directory.is_dir() and (summary := summarise(directory)) is not None
+    ]
+    return sorted(summaries, key=lambda summary: summary.started)
