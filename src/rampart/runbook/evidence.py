@@ -5,6 +5,7 @@ node_exporter textfile metrics (`rampart_runbook_*`) for dashboards and alerts.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,13 +50,23 @@ def timings(events: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def write(directory: Path, runbook: Runbook, runs: Path, metrics: Path | None) -> None:
-    """Write the report beside the journal and the runbook's metrics file."""
+    """Write the report beside the journal and the runbook's metrics file.
+
+    The run is over and its journal complete: a folder that cannot be written is said in
+    one line on stderr and does not change the run's outcome."""
     events = read_journal(directory / JOURNAL_NAME)
     report = directory / REPORT_NAME
     partial = report.with_suffix(".partial")
-    partial.write_text(render_report(events, runbook), encoding="utf-8")
-    partial.replace(report)
-    write_metrics(runbook, runs, metrics_directory(metrics))
+    try:
+        partial.write_text(render_report(events, runbook), encoding="utf-8")
+        partial.replace(report)
+    except OSError as error:
+        print(f"rampart: warning: cannot write {report}: {error.strerror}", file=sys.stderr)
+    target = metrics_directory(metrics)
+    try:
+        write_metrics(runbook, runs, target)
+    except OSError as error:
+        print(f"rampart: warning: cannot write metrics in {target}: {error}", file=sys.stderr)
 
 
 def render_report(events: list[dict[str, Any]], runbook: Runbook) -> str:

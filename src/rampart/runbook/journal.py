@@ -36,9 +36,15 @@ class Journal:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True, mode=0o750)
         self.path = directory / JOURNAL_NAME
-        self._file = self.path.open("a", encoding="utf-8")
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o750)
+            self._file = self.path.open("a", encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(
+                f"cannot write the journal {self.path}: {error.strerror or error};"
+                " choose another folder with --runs-dir or $RAMPART_RUNBOOK_RUNS"
+            ) from error
 
     def write(self, event: str, **fields: Any) -> dict[str, Any]:
         """Append one event and make sure it is on disk before going on."""

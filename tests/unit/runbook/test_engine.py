@@ -263,3 +263,49 @@ def test_a_manual_step_fails_a_non_interactive_run_clearly(
     result = run(tmp_path, make(tmp_path, steps), "--yes")
     assert result.returncode == 1
     assert "a manual step needs a person" in result.stdout
+
+
+def test_unwritable_runs_and_metrics_folders_are_one_line_each(tmp_path: Path) -> None:
+    path = make(tmp_path, undoable("one"))
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    result = subprocess.run(
+        [
+            RAMPART,
+            "runbook",
+            "run",
+            str(path),
+            "--inventory",
+            str(INVENTORY),
+            "--runs-dir",
+            str(blocked / "runs"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("rampart: error: cannot write the journal")
+    assert "Traceback" not in result.stderr
+    result = subprocess.run(
+        [
+            RAMPART,
+            "runbook",
+            "run",
+            str(path),
+            "--inventory",
+            str(INVENTORY),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--metrics-dir",
+            str(blocked / "metrics"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0
+    assert "rampart: warning: cannot write metrics" in result.stderr
+    assert "Traceback" not in result.stderr
