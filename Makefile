@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 LAB_RELEASE ?= trixie
 # Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng), venv, and
-# prometheus for promtool (`promtool check metrics` in the backup unit tests).
+# prometheus for promtool (rules, metrics) and a real Prometheus in runbook unit tests.
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
 	apt-cacher-ng python3-venv prometheus
 PYTHON_SOURCES := src tests

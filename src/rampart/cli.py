@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     from rampart.backup.cli import add_arguments as add_backup_arguments
 
     add_backup_arguments(backup)
+
+    from rampart.runbook.cli import add_parser as add_runbook_parser
+
+    add_runbook_parser(commands)
     summary = commands.add_parser(
         "summary", help="hosts, services answering and controls applied (ends `make up`)"
     )
@@ -69,6 +73,10 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.backup.cli import dispatch as backup_dispatch
 
         return backup_dispatch(arguments)
+    if arguments.command == "runbook":
+        from rampart.runbook import cli as runbook_cli
+
+        return runbook_cli.dispatch(arguments)
     if arguments.command == "summary":
         from rampart.summary import summarise
 

@@ -47,3 +47,9 @@ class BackupError(RampartError):
         super().__init__(message)
         if reason is not None:
             self.reason = reason
+
+
+class RemoteError(RampartError):
+    """A host cannot be reached over SSH, or refused us (unknown host key, bad key)."""
+
+    exit_code = 6
