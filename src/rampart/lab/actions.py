@@ -264,7 +264,7 @@ def leftovers(paths: LabPaths) -> list[str]:
             command_line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if str(paths.state) in command_line:
+        if f"{paths.state}/" in command_line:
             found.append(f"process {proc.name}: {command_line.strip()[:80]}")
     if paths.state.exists():
         found.append(f"folder {paths.state}")

@@ -81,7 +81,7 @@ class LabPaths:
     """Where the lab keeps its state (removed by `lab down`) and its caches (kept)."""
 
     state: Path = field(
-        default_factory=lambda: Path(os.environ.get("RAMPART_LAB_STATE", "/var/lib/rampart/lab"))
+        default_factory=lambda: Path(os.environ.get("RAMPART_LAB_STATE", DEFAULT_STATE))
     )
     cache: Path = field(
         default_factory=lambda: Path(os.environ.get("RAMPART_LAB_CACHE", "/var/cache/rampart"))
