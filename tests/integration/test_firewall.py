@@ -197,3 +197,54 @@ def test_quarantine_lets_only_admin_ssh_in_and_nothing_out(layout: dict[str, Any
     assert probe_from(CONTROLLER, [portal]) == {portal: True}
     records = f"{addresses['hr-01']}:8080"
     assert probe_from("oa-01", [records]) == {records: True}
+
+
+BAD_INPUT = [
+    ("firewall.yml", {"firewall_revert_seconds": "soon"}, "firewall_revert_seconds"),
+    (
+        "firewall.yml",
+        {
+            "firewall_services": {
+                "web": {"hosts": ["office"], "ports": [{"port": 80, "clients": ["everyone"]}]}
+            }
+        },
+        "rampart_services.web.ports (port 80).clients: everyone",
+    ),
+    ("firewall.yml", {"firewall_admin_sources": []}, "rampart_admin_sources"),
+    (
+        "access.yml",
+        {
+            "access_people": [
+                {"username": "zed", "full_name": "Zed", "post": "astronaut", "status": "active"}
+            ]
+        },
+        "zed: post astronaut",
+    ),
+    (
+        "access.yml",
+        {
+            "access_people": [
+                {
+                    "username": "zed",
+                    "full_name": "Zed",
+                    "post": "auditor",
+                    "status": "active",
+                    "ssh_keys": ["ssh-ed25519 not-base64!"],
+                }
+            ]
+        },
+        "zed.ssh_keys[0]",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "variables", "named"), BAD_INPUT)
+def test_bad_input_fails_before_any_change_naming_the_entry(
+    lab: PlaybookRun, tmp_path: Path, name: str, variables: dict[str, Any], named: str
+) -> None:
+    extra = tmp_path / "bad.yml"
+    extra.write_text(yaml.safe_dump(variables), encoding="utf-8")
+    run = playbook(name, "--limit", "oa-01", "-e", f"@{extra}")
+    assert run.returncode != 0
+    assert named in run.output, run.output[-2000:]
+    assert run.changed() == {"oa-01": 0}, run.output[-2000:]
