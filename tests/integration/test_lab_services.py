@@ -312,7 +312,8 @@ def test_web_fronts_show_the_record_counts(
 ) -> None:
     for name, (database, _, rows, _) in RECORDS.items():
         url = f"http://{addresses[name]}:8080"
-        assert http_get(f"{url}/health") == (200, "ok\n"), name
+        # The catalog opens the web fronts to office and monitoring, not to the controller.
+        assert http_get_from(lab_hosts["oa-01"], f"{url}/health") == (200, "ok\n"), name
         status, body = http_get_from(lab_hosts["mon-01"], f"{url}/")
         assert status == 200, name
         assert f'<strong id="record-count">{rows}</strong>' in body, name
@@ -333,14 +334,15 @@ def hr_database_stopped(lab_hosts: dict[str, Any]) -> Iterator[Any]:
 
 
 def test_web_front_health_follows_its_database(
-    hr_database_stopped: Any, addresses: dict[str, str]
+    hr_database_stopped: Any, addresses: dict[str, str], lab_hosts: dict[str, Any]
 ) -> None:
+    client = lab_hosts["mon-01"]
     url = f"http://{addresses['hr-01']}:8080"
-    assert http_get(f"{url}/health")[0] == 503
-    assert http_get(f"{url}/")[0] == 503
+    assert http_get_from(client, f"{url}/health")[0] == 503
+    assert http_get_from(client, f"{url}/")[0] == 503
     hr_database_stopped.check_output("systemctl start postgresql")
     deadline = time.monotonic() + 20
-    while http_get(f"{url}/health") != (200, "ok\n"):
+    while http_get_from(client, f"{url}/health") != (200, "ok\n"):
         assert time.monotonic() < deadline, "the web front did not recover with PostgreSQL"
         time.sleep(0.5)
 
