@@ -56,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
     summary.add_argument("--playbook", type=Path, default=Path("playbooks/site.yml"))
     exporters_cli.add_parser(commands)
+    report = commands.add_parser("report", help="reports for auditors and on-call")
+    report_commands = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    access = report_commands.add_parser(
+        "access", help="compare every host's accounts, keys and sudo with the people directory"
+    )
+    access.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
+    access.add_argument("--json", action="store_true", help="write the findings as JSON")
+    access.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="do not write the drift metric on the hosts (node_exporter textfile)",
+    )
     return parser
 
 
@@ -83,6 +95,10 @@ def dispatch(arguments: argparse.Namespace) -> int:
         return summarise(arguments.inventory, arguments.playbook)
     if arguments.command == "exporter":
         return exporters_cli.dispatch(arguments)
+    if arguments.command == "report":
+        from rampart.access.report import report_access
+
+        return report_access(arguments.inventory, arguments.json, not arguments.no_publish)
     raise RampartError(f"unknown command {arguments.command}")
 
 

@@ -57,11 +57,12 @@ def test_hosts_reach_each_other_over_the_bridge(hosts: dict[str, testinfra.host.
             check=True,
         ).stdout
     )["_meta"]["hostvars"]
-    source = hosts["oa-01"]
+    # mon-01: the firewall lets SSH in only from the admin sources (controller, monitoring).
+    source = hosts["mon-01"]
     for name in FLEET:
         address = addresses[name]["ansible_host"]
         reached = source.run(f"timeout 3 bash -c '</dev/tcp/{address}/22'")
-        assert reached.rc == 0, f"oa-01 cannot reach {name} at {address}:22"
+        assert reached.rc == 0, f"mon-01 cannot reach {name} at {address}:22"
 
 
 def test_nothing_outside_the_lab_is_routable(hosts: dict[str, testinfra.host.Host]) -> None:

@@ -36,6 +36,9 @@ PROBE_USER = "rampart_probe"
 PROBE_PASSWORD_FILE = ROOT / ".ansible" / "lab-secrets" / "rampart_probe_password"
 WEBFRONT_UNIT = "lab-webfront"
 WEBFRONT_USER = "labfront"
+# The catalog lets PostgreSQL in from monitoring and backup_servers only (the firewall
+# enforces it), so the probe login is tried from mon-01, given a psql client for the test.
+DATABASE_CLIENT = "mon-01"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -75,6 +78,16 @@ def lab_hosts(converged: PlaybookRun) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def probe_password(lab_hosts: dict[str, Any]) -> str:
+    """The probe login's password (see `probe_password_value`), once mon-01 has psql."""
+    installed = lab_hosts[DATABASE_CLIENT].run(
+        "command -v psql || DEBIAN_FRONTEND=noninteractive apt-get install -y -q"
+        " --no-install-recommends postgresql-client"
+    )
+    assert installed.rc == 0, installed.stderr
+    return probe_password_value(lab_hosts)
+
+
+def probe_password_value(lab_hosts: dict[str, Any]) -> str:
     """The probe login's password: from the inventory if it sets one, else the playbook's file."""
     variables = lab_hosts["hr-01"].ansible.get_variables()
     password = variables.get("rampart_lab_probe_password")
@@ -209,7 +222,9 @@ def test_mail_refuses_to_relay_for_other_domains(addresses: dict[str, str]) -> N
 # --- Records databases -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("source", "target"), [("fin-01", "hr-01"), ("hr-01", "fin-01")])
+@pytest.mark.parametrize(
+    ("source", "target"), [(DATABASE_CLIENT, "hr-01"), (DATABASE_CLIENT, "fin-01")]
+)
 def test_probe_login_counts_the_seeded_records_from_another_host(
     lab_hosts: dict[str, Any],
     addresses: dict[str, str],
@@ -232,7 +247,7 @@ def test_probe_login_is_read_only(
     lab_hosts: dict[str, Any], addresses: dict[str, str], probe_password: str
 ) -> None:
     written = psql_from(
-        lab_hosts["fin-01"],
+        lab_hosts[DATABASE_CLIENT],
         probe_password,
         probe_conninfo(addresses["hr-01"], "hr"),
         "INSERT INTO employees VALUES (9999, 'Mallory', 'Clerk', 1, current_date)",
@@ -244,7 +259,7 @@ def test_probe_login_is_read_only(
 def test_probe_login_reaches_only_its_data_set_and_needs_the_password(
     lab_hosts: dict[str, Any], addresses: dict[str, str], probe_password: str
 ) -> None:
-    client = lab_hosts["fin-01"]
+    client = lab_hosts[DATABASE_CLIENT]
     other_database = psql_from(
         client, probe_password, probe_conninfo(addresses["hr-01"], "postgres"), "SELECT 1"
     )
@@ -258,16 +273,15 @@ def test_probe_login_reaches_only_its_data_set_and_needs_the_password(
 def test_seeded_records_are_the_documented_deterministic_ones(
     lab_hosts: dict[str, Any], addresses: dict[str, str], probe_password: str
 ) -> None:
-    # mon-01 has no psql client; the two database hosts query each other.
     first_employee = psql_from(
-        lab_hosts["fin-01"],
+        lab_hosts[DATABASE_CLIENT],
         probe_password,
         probe_conninfo(addresses["hr-01"], "hr"),
         "SELECT full_name, post, salary, hired FROM employees WHERE id = 1",
     )
     assert first_employee.stdout.strip() == "Alice Andersen|Information officer|79250.00|2012-06-06"
     ledger = psql_from(
-        lab_hosts["hr-01"],
+        lab_hosts[DATABASE_CLIENT],
         probe_password,
         probe_conninfo(addresses["fin-01"], "finance"),
         "SELECT count(DISTINCT account), sum(amount), min(booked), max(booked) FROM ledger",
@@ -298,7 +312,8 @@ def test_web_fronts_show_the_record_counts(
 ) -> None:
     for name, (database, _, rows, _) in RECORDS.items():
         url = f"http://{addresses[name]}:8080"
-        assert http_get(f"{url}/health") == (200, "ok\n"), name
+        # The catalog opens the web fronts to office and monitoring, not to the controller.
+        assert http_get_from(lab_hosts["oa-01"], f"{url}/health") == (200, "ok\n"), name
         status, body = http_get_from(lab_hosts["mon-01"], f"{url}/")
         assert status == 200, name
         assert f'<strong id="record-count">{rows}</strong>' in body, name
@@ -319,14 +334,15 @@ def hr_database_stopped(lab_hosts: dict[str, Any]) -> Iterator[Any]:
 
 
 def test_web_front_health_follows_its_database(
-    hr_database_stopped: Any, addresses: dict[str, str]
+    hr_database_stopped: Any, addresses: dict[str, str], lab_hosts: dict[str, Any]
 ) -> None:
+    client = lab_hosts["mon-01"]
     url = f"http://{addresses['hr-01']}:8080"
-    assert http_get(f"{url}/health")[0] == 503
-    assert http_get(f"{url}/")[0] == 503
+    assert http_get_from(client, f"{url}/health")[0] == 503
+    assert http_get_from(client, f"{url}/")[0] == 503
     hr_database_stopped.check_output("systemctl start postgresql")
     deadline = time.monotonic() + 20
-    while http_get(f"{url}/health") != (200, "ok\n"):
+    while http_get_from(client, f"{url}/health") != (200, "ok\n"):
         assert time.monotonic() < deadline, "the web front did not recover with PostgreSQL"
         time.sleep(0.5)
 

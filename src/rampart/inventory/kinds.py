@@ -25,6 +25,8 @@ class Text:
     check: Callable[[str], str | None] | None = None
     refers_to: str | None = None
     name: str = "text"
+    addresses_allowed: bool = False
+    """An IP address or network (CIDR) is accepted in place of a reference."""
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ def load_inventory(directory: Path) -> Inventory:
         data_classes={**DEFAULT_DATA_CLASSES, **catalog.get("rampart_data_classes", {})},
         posts=catalog["rampart_posts"],
         people=catalog["rampart_people"],
+        platform_ports=catalog.get("rampart_platform_ports", ()),
+        admin_sources=catalog.get("rampart_admin_sources", ()),
     )
 
 

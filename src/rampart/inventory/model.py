@@ -168,6 +168,17 @@ class Person:
 
 
 @dataclass(frozen=True)
+class PlatformPort:
+    """A port one of Rampart's own services needs open (node_exporter, backup SFTP)."""
+
+    name: str
+    port: int
+    protocol: str
+    hosts: tuple[str, ...]
+    clients: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Inventory:
     """One inventory directory, checked: hosts, groups, catalog, data, posts and people."""
 
@@ -179,6 +190,9 @@ class Inventory:
     data_classes: Mapping[str, DataClassPolicy]
     posts: Mapping[str, Post]
     people: tuple[Person, ...]
+    platform_ports: tuple[PlatformPort, ...] = ()
+    admin_sources: tuple[str, ...] = ()
+    """Addresses, networks, hosts or groups SSH is allowed from (REG-4.2.4)."""
 
     def resolve(self, name: str) -> tuple[str, ...]:
         """The host names a host or group name (or `all`) stands for; KeyError if neither."""

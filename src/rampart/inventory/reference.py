@@ -106,6 +106,11 @@ def render() -> str:
         elif isinstance(kind, ListOf) and isinstance(kind.item, Record):
             parts.append("A list of mappings with these keys:")
             record, prefix = kind.item, f"{variable.name}[]"
+        elif isinstance(kind, ListOf):
+            parts.append(
+                f"A list of {describe(kind.item)}s, for example {inline_yaml(variable.example)}."
+            )
+            continue
         else:
             raise TypeError(f"{variable.name}: no reference layout for {describe(kind)}")
         table = [

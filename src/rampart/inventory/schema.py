@@ -33,6 +33,7 @@ from rampart.inventory.model import (
     MaintenanceWindow,
     Objective,
     Person,
+    PlatformPort,
     Port,
     Post,
     Retention,
@@ -577,6 +578,45 @@ PERSON = Record(
     ),
 )
 
+PLATFORM_PORT = Record(
+    model=PlatformPort,
+    fields=(
+        Field(
+            "name",
+            identifier("platform port name"),
+            "What needs the port, as rule comments and reports show it.",
+            "node-exporter",
+        ),
+        Field("port", PORT_NUMBER, "Port number.", 9100),
+        Field(
+            "protocol",
+            Choice(("tcp", "udp")),
+            "Transport protocol.",
+            "tcp",
+            required=False,
+            default="tcp",
+        ),
+        Field(
+            "hosts",
+            ListOf(HOST_REFERENCE, min_items=1),
+            "Hosts or groups the port is opened on; `all` for every host.",
+            ["all"],
+        ),
+        Field(
+            "clients",
+            ListOf(HOST_REFERENCE, min_items=1),
+            "Hosts or groups the firewall lets connect; `all` opens the port to any address.",
+            ["monitoring"],
+        ),
+    ),
+)
+
+ADMIN_SOURCE = Text(
+    refers_to=HOST_OR_GROUP,
+    name="address, network, host or group name",
+    addresses_allowed=True,
+)
+
 VARIABLES = (
     Field(
         "rampart_services",
@@ -610,6 +650,22 @@ VARIABLES = (
         ListOf(PERSON, unique_by=("username",)),
         "The people directory: who has which post, and their SSH keys (REG-4.2.1, REG-6.2).",
         None,
+    ),
+    Field(
+        "rampart_platform_ports",
+        ListOf(PLATFORM_PORT, unique_by=("name",)),
+        "Ports Rampart's own services need (metrics exporters, backup transfer); the firewall"
+        " opens each on its hosts to its clients, beside the catalog's ports (REG-4.2.4).",
+        None,
+        required=False,
+    ),
+    Field(
+        "rampart_admin_sources",
+        ListOf(ADMIN_SOURCE, min_items=1),
+        "Where administrators (and Ansible) connect from: IP addresses, networks (CIDR),"
+        " hosts or groups. The firewall lets SSH in from these only (REG-4.2.4).",
+        ["10.20.0.0/24", "monitoring"],
+        required=False,
     ),
 )
 

@@ -6,6 +6,7 @@ is not built (`INVALID`) and the rules across its keys do not run, to avoid foll
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ class Conformer:
         message = kind.check(value) if kind.check else None
         if message:
             return self._fail(where, message)
-        if kind.refers_to:
+        if kind.refers_to and not (kind.addresses_allowed and is_address(value)):
             self.references.append(Reference(where, kind.refers_to, value))
         return value
 
@@ -233,6 +234,15 @@ class Conformer:
         if any(value is INVALID for value in built.values()):
             return INVALID
         return built
+
+
+def is_address(value: str) -> bool:
+    """Tell whether text is an IPv4/IPv6 address or network in CIDR form."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def check_references(

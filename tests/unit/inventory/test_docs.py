@@ -41,6 +41,9 @@ def test_every_schema_key_is_documented_with_a_description_and_an_example() -> N
         assert f"### `{variable.name}`" in DOCS
         if isinstance(kind, MapOf):
             paths = key_paths(kind.value.fields, f"{variable.name}.<{kind.key_label}>")
+        elif isinstance(kind, ListOf) and not isinstance(kind.item, Record):
+            assert variable.example, f"{variable.name}: a list of values needs an example"
+            continue
         else:
             assert isinstance(kind, ListOf) and isinstance(kind.item, Record)
             paths = key_paths(kind.item.fields, f"{variable.name}[]")

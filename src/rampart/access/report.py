@@ -1,0 +1,103 @@
+"""`rampart report access`: gather every host's accounts, compare with the directory, print
+the drift, publish each host's drift count for node_exporter (REG-6.2.3)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rampart.access.remote import Connection
+from rampart.access.review import UNREACHABLE, Finding, compare_host
+from rampart.errors import CommandError
+from rampart.inventory import Inventory, load_inventory
+
+TEXTFILE_DIRECTORY = "/var/lib/prometheus/node-exporter"
+METRIC_FILE = "rampart_access.prom"
+PARALLEL_HOSTS = 8
+
+
+def gather(connection: Connection, usernames: list[str]) -> list[dict[str, Any]]:
+    """The accounts of one host, read by host_accounts.py running there."""
+    script = resources.files("rampart.access").joinpath("host_accounts.py").read_text("utf-8")
+    command = shlex.join(["python3", "-", *usernames])
+    document = json.loads(connection.run(command, script))
+    return list(document["accounts"])
+
+
+def metrics_text(findings: int, reviewed_at: float) -> str:
+    """The node_exporter textfile of one host: its drift count and when it was reviewed."""
+    return (
+        "# HELP rampart_access_drift_findings Accounts, keys and rights on this host that"
+        " differ from the people directory (rampart report access).\n"
+        "# TYPE rampart_access_drift_findings gauge\n"
+        f"rampart_access_drift_findings {findings}\n"
+        "# HELP rampart_access_review_timestamp_seconds When the access review last ran.\n"
+        "# TYPE rampart_access_review_timestamp_seconds gauge\n"
+        f"rampart_access_review_timestamp_seconds {reviewed_at:.0f}\n"
+    )
+
+
+def publish(connection: Connection, text: str) -> None:
+    """Write the textfile atomically on the host: a temporary file renamed into place."""
+    target = f"{TEXTFILE_DIRECTORY}/{METRIC_FILE}"
+    temporary = f"{TEXTFILE_DIRECTORY}/.{METRIC_FILE}.tmp"
+    command = (
+        f"mkdir -p {TEXTFILE_DIRECTORY} && cat > {temporary} && chmod 0644 {temporary}"
+        f" && mv -f {temporary} {target}"
+    )
+    connection.run(command, text)
+
+
+def review_host(inventory: Inventory, host: str, publish_metrics: bool) -> list[Finding]:
+    """Gather, compare and (optionally) publish one host; an unreachable host is a finding."""
+    connection = Connection.of(inventory.hosts[host])
+    usernames = sorted(person.username for person in inventory.people)
+    try:
+        findings = compare_host(inventory, host, gather(connection, usernames))
+        if publish_metrics:
+            publish(connection, metrics_text(len(findings), time.time()))
+    except (CommandError, ValueError, KeyError) as error:
+        return [Finding(host, "-", UNREACHABLE, str(error).splitlines()[0][:120])]
+    return findings
+
+
+def table(findings: list[Finding], hosts: int) -> str:
+    """The findings as an aligned text table, with a closing count."""
+    if not findings:
+        return f"access review: no drift on {hosts} host(s)\n"
+    header = ("HOST", "ACCOUNT", "FINDING", "DETAIL")
+    rows = [header, *((f.host, f.account, f.finding, f.detail) for f in findings)]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        + "  "
+        + row[3]
+        for row in rows
+    ]
+    lines.append(f"access review: {len(findings)} finding(s) on {hosts} host(s)")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def report_access(inventory_path: Path, as_json: bool, publish_metrics: bool) -> int:
+    """Review every host; print a table or JSON; exit 1 when there is any drift."""
+    inventory = load_inventory(inventory_path)
+    hosts = sorted(inventory.hosts)
+    with ThreadPoolExecutor(max_workers=PARALLEL_HOSTS) as pool:
+        per_host = list(pool.map(lambda host: review_host(inventory, host, publish_metrics), hosts))
+    findings = [finding for host_findings in per_host for finding in host_findings]
+    if as_json:
+        document = {
+            "hosts": hosts,
+            "drift": {host: len(found) for host, found in zip(hosts, per_host, strict=True)},
+            "findings": [finding.as_dict() for finding in findings],
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        sys.stdout.write(table(findings, len(hosts)))
+    return 1 if findings else 0

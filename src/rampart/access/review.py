@@ -1,0 +1,110 @@
+"""Compare what a host really has with what the people directory grants there (REG-6.2.3).
+
+Pure functions on plain data, so the comparison is tested without hosts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rampart.inventory import Inventory, Person
+
+UNKNOWN_ACCOUNT = "unknown account"
+LEAVER_ACTIVE = "leaver still active"
+ACCESS_BEYOND_POST = "login beyond post"
+SUDO_BEYOND_POST = "sudo beyond post"
+EXTRA_KEY = "key not in directory"
+MISSING_ACCOUNT = "missing account"
+UNREACHABLE = "host unreachable"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the directory grants one person on one host."""
+
+    login: bool
+    sudo: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One difference between a host and the directory."""
+
+    host: str
+    account: str
+    finding: str
+    detail: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The finding as JSON-ready data."""
+        return asdict(self)
+
+
+def expected_access(inventory: Inventory, host: str, person: Person) -> Expected:
+    """Login and sudo the person's post gives on `host`; nothing for leavers."""
+    if not person.active or person.post is None or person.post not in inventory.posts:
+        return Expected(login=False, sudo=False)
+    login = sudo = False
+    for grant in inventory.posts[person.post].access:
+        members = inventory.hosts if grant.hosts == "all" else inventory.resolve(grant.hosts)
+        if host in members:
+            login = True
+            sudo = sudo or grant.sudo
+    return Expected(login=login, sudo=sudo)
+
+
+def key_identity(line: str) -> str:
+    """A key without its options and comment: `TYPE BASE64`."""
+    parts = line.split()
+    for index, part in enumerate(parts):
+        if part.startswith(("ssh-", "ecdsa-", "sk-")) and index + 1 < len(parts):
+            return f"{part} {parts[index + 1]}"
+    return line.strip()
+
+
+def usable(account: Mapping[str, Any]) -> bool:
+    """Whether someone can still log in to the account (an expired account cannot)."""
+    return not account["expired"]
+
+
+def compare_host(
+    inventory: Inventory, host: str, accounts: Iterable[Mapping[str, Any]]
+) -> list[Finding]:
+    """Every drift on one host: unknown accounts, leavers, rights beyond the post, extra keys."""
+    people = {person.username: person for person in inventory.people}
+    findings: list[Finding] = []
+    present = {account["username"]: account for account in accounts}
+    for username, account in sorted(present.items()):
+        if account["uid"] == 0:
+            continue
+        person = people.get(username)
+        if person is None:
+            keys = len(account["keys"])
+            findings.append(
+                Finding(host, username, UNKNOWN_ACCOUNT, f"uid {account['uid']}, {keys} key(s)")
+            )
+            continue
+        expected = expected_access(inventory, host, person)
+        allowed_keys = {key_identity(key) for key in person.ssh_keys} if expected.login else set()
+        if not expected.login and usable(account):
+            kind = ACCESS_BEYOND_POST if person.active else LEAVER_ACTIVE
+            findings.append(Finding(host, username, kind, "account is not locked and expired"))
+        if account["sudo"] and not expected.sudo:
+            findings.append(Finding(host, username, SUDO_BEYOND_POST, "sudo allows commands"))
+        for key in account["keys"]:
+            if key_identity(key) not in allowed_keys:
+                findings.append(Finding(host, username, EXTRA_KEY, key_summary(key)))
+    for username, person in sorted(people.items()):
+        if username not in present and expected_access(inventory, host, person).login:
+            findings.append(Finding(host, username, MISSING_ACCOUNT, "post grants login here"))
+    return findings
+
+
+def key_summary(line: str) -> str:
+    """A key shortened for a table: type, the end of its data, and its comment."""
+    identity = key_identity(line).split()
+    comment = line.split(identity[-1], 1)[-1].strip() if len(identity) == 2 else ""
+    short = f"{identity[0]} ...{identity[-1][-12:]}" if len(identity) == 2 else line[:40]
+    return f"{short} {comment}".strip()

@@ -1,0 +1,86 @@
+"""The access review's comparison: real accounts against the people directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rampart.access.report import metrics_text, table
+from rampart.access.review import (
+    EXTRA_KEY,
+    LEAVER_ACTIVE,
+    MISSING_ACCOUNT,
+    SUDO_BEYOND_POST,
+    UNKNOWN_ACCOUNT,
+    compare_host,
+    expected_access,
+    key_identity,
+)
+from rampart.inventory import load_inventory
+from tests.unit.inventory.conftest import inventory, public_key
+
+__all__ = ["inventory"]  # the fixture, reused from the inventory tests
+
+
+def account(username: str, **values: Any) -> dict[str, Any]:
+    """An account as host_accounts.py reports it."""
+    return {
+        "username": username,
+        "uid": 1001,
+        "shell": "/bin/bash",
+        "password_locked": True,
+        "expired": False,
+        "groups": [],
+        "keys": [],
+        "sudo": False,
+        **values,
+    }
+
+
+def test_the_post_decides_login_and_sudo(inventory: Path) -> None:
+    loaded = load_inventory(inventory)
+    alice, bob = loaded.people
+    assert expected_access(loaded, "fin-01", alice).sudo
+    assert not expected_access(loaded, "hr-01", bob).login, "bob left"
+
+
+def test_a_converged_host_has_no_drift(inventory: Path) -> None:
+    loaded = load_inventory(inventory)
+    accounts = [
+        account("root", uid=0, keys=["ssh-ed25519 AAAA admin"]),
+        account("alice", keys=[public_key("alice")], sudo=True),
+        account("bob", expired=True),
+    ]
+    assert compare_host(loaded, "hr-01", accounts) == []
+
+
+def test_every_kind_of_drift_is_found(inventory: Path) -> None:
+    loaded = load_inventory(inventory)
+    accounts = [
+        account("mallory", keys=[public_key("mallory")]),
+        account("bob", keys=[public_key("bob")], sudo=True),
+    ]
+    found = {(f.account, f.finding) for f in compare_host(loaded, "hr-01", accounts)}
+    assert found == {
+        ("mallory", UNKNOWN_ACCOUNT),
+        ("bob", LEAVER_ACTIVE),
+        ("bob", SUDO_BEYOND_POST),
+        ("bob", EXTRA_KEY),
+        ("alice", MISSING_ACCOUNT),
+    }
+
+
+def test_keys_compare_without_options_and_comment() -> None:
+    line = public_key("alice")
+    assert key_identity(f'from="10.0.0.1" {line}') == key_identity(line.rsplit(" ", 1)[0])
+
+
+def test_table_and_metrics_read_as_documented(inventory: Path) -> None:
+    loaded = load_inventory(inventory)
+    findings = compare_host(loaded, "hr-01", [account("mallory")])
+    text = table(findings, 5)
+    assert text.splitlines()[0].split() == ["HOST", "ACCOUNT", "FINDING", "DETAIL"]
+    assert text.endswith("finding(s) on 5 host(s)\n")
+    assert table([], 5) == "access review: no drift on 5 host(s)\n"
+    assert "rampart_access_drift_findings 2\n" in metrics_text(2, 1700000000.0)
+    assert "rampart_access_review_timestamp_seconds 1700000000\n" in metrics_text(2, 1.7e9)
