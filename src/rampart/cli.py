@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rampart import entry
 from rampart.errors import RampartError
-from rampart.exporters import cli as exporters_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
     summary.add_argument("--playbook", type=Path, default=Path("playbooks/site.yml"))
+    from rampart.exporters import cli as exporters_cli
+
     exporters_cli.add_parser(commands)
     report = commands.add_parser("report", help="reports for auditors and on-call")
     report_commands = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
@@ -94,6 +95,8 @@ def dispatch(arguments: argparse.Namespace) -> int:
 
         return summarise(arguments.inventory, arguments.playbook)
     if arguments.command == "exporter":
+        from rampart.exporters import cli as exporters_cli
+
         return exporters_cli.dispatch(arguments)
     if arguments.command == "report":
         from rampart.access.report import report_access
@@ -104,12 +107,4 @@ def dispatch(arguments: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script: one line on error, never a traceback."""
-    arguments = build_parser().parse_args(argv)
-    try:
-        return dispatch(arguments)
-    except RampartError as error:
-        print(f"rampart: error: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("rampart: interrupted", file=sys.stderr)
-        return 130
+    return entry.run(build_parser(), dispatch, argv)
