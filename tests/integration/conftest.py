@@ -19,13 +19,14 @@ INVENTORY = ROOT / "inventory" / "lab"
 # testinfra's Ansible backend calls ansible-inventory by name: the venv's comes first.
 os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 FLEET = ("oa-01", "hr-01", "fin-01", "backup-01", "mon-01")
-# Modules that change the fleet run after the others, the teardown last of all.
-RUN_LAST = {"test_scale_and_recovery": 1, "test_teardown": 2}
+# The site-wide second run and check mode come first, straight after the converge; modules
+# that change the fleet run after the others, the teardown last of all.
+ORDER = {"test_site": -1, "test_scale_and_recovery": 1, "test_teardown": 2}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the fleet-changing modules at the end, whatever order pytest found them in."""
-    items.sort(key=lambda item: RUN_LAST.get(item.path.stem, 0))
+    """Keep that order, whatever order pytest found the modules in."""
+    items.sort(key=lambda item: ORDER.get(item.path.stem, 0))
 
 
 def rampart(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:

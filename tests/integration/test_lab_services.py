@@ -5,7 +5,6 @@ reached over the lab network from the controller and from other lab hosts.
 
 from __future__ import annotations
 
-import os
 import shlex
 import smtplib
 import socket
@@ -20,7 +19,7 @@ import pytest
 import testinfra
 import yaml
 
-from tests.integration.conftest import BIN, INVENTORY, ROOT, PlaybookRun, playbook
+from tests.integration.conftest import INVENTORY, ROOT, PlaybookRun
 
 pytestmark = pytest.mark.lab
 
@@ -41,23 +40,10 @@ WEBFRONT_USER = "labfront"
 DATABASE_CLIENT = "mon-01"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def venv_on_path() -> Iterator[None]:
-    """testinfra's Ansible backend calls `ansible-inventory` by name, so the venv's bin must
-    be on PATH even when pytest is started as .venv/bin/pytest without activating it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-        yield
-
-
 @pytest.fixture(scope="module")
-def converged(request: pytest.FixtureRequest) -> PlaybookRun:
-    """Converge the stand-ins on a running lab, bringing the lab up first if it is down."""
-    if not (INVENTORY / "hosts.yml").exists():
-        request.getfixturevalue("lab")
-    run = playbook("lab_services.yml")
-    assert run.returncode == 0, run.output[-3000:]
-    return run
+def converged(lab: PlaybookRun) -> PlaybookRun:
+    """The lab converged with site.yml, which installs the stand-ins."""
+    return lab
 
 
 @pytest.fixture(scope="module")
@@ -144,18 +130,6 @@ def probe_conninfo(address: str, database: str) -> str:
 
 
 # --- Ansible: converge, second run, check mode --------------------------------------------
-
-
-def test_second_run_changes_nothing(converged: PlaybookRun) -> None:
-    again = playbook("lab_services.yml")
-    assert again.returncode == 0, again.output[-3000:]
-    assert again.changed() == dict.fromkeys(SERVICE_HOSTS, 0), again.output[-3000:]
-
-
-def test_check_mode_on_the_converged_lab_changes_nothing(converged: PlaybookRun) -> None:
-    check = playbook("lab_services.yml", "--check")
-    assert check.returncode == 0, check.output[-3000:]
-    assert check.changed() == dict.fromkeys(SERVICE_HOSTS, 0), check.output[-3000:]
 
 
 # --- Office portal ---------------------------------------------------------------------------

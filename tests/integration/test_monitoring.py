@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import pytest
 import testinfra
 
-from tests.integration.conftest import BIN, FLEET, INVENTORY, ROOT, playbook
+from tests.integration.conftest import BIN, ROOT
 
 pytestmark = pytest.mark.lab
 
@@ -109,19 +109,6 @@ def exporter_up(text: str, service: str) -> float | None:
         if line.startswith(prefix):
             return float(line[len(prefix) :])
     return None
-
-
-@pytest.fixture(scope="module")
-def hosts(request: pytest.FixtureRequest) -> dict[str, testinfra.host.Host]:
-    """The fleet with monitoring converged; brings the lab up (site.yml) only if it is down."""
-    if not (INVENTORY / "hosts.yml").exists():
-        request.getfixturevalue("lab")
-    run = playbook("monitoring.yml")
-    assert run.returncode == 0, run.output[-3000:]
-    return {
-        name: testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
-        for name in FLEET
-    }
 
 
 @pytest.fixture(scope="module")
@@ -369,12 +356,3 @@ def test_bad_input_is_one_line(monitored: testinfra.host.Host, tmp_path: Path) -
     )
     assert generated.returncode == 2
     assert generated.stderr.count("\n") == 1 and "smtps" in generated.stderr, generated.stderr
-
-
-def test_a_second_run_changes_nothing(monitored: testinfra.host.Host) -> None:
-    again = playbook("monitoring.yml")
-    assert again.returncode == 0, again.output[-3000:]
-    assert set(again.changed().values()) == {0}, again.changed()
-    checked = playbook("monitoring.yml", "--check")
-    assert checked.returncode == 0, checked.output[-3000:]
-    assert set(checked.changed().values()) == {0}, checked.changed()

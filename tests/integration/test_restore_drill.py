@@ -192,7 +192,7 @@ def test_sigterm_mid_restore_cleans_up_and_records_interrupted(
     try:
         assert host.run("rampart backup run").rc == 0
         host.check_output(
-            "systemd-run --unit=drill-sigterm-test --collect /usr/local/sbin/rampart backup drill"
+            "systemd-run --unit=drill-sigterm-test --collect /usr/local/bin/rampart backup drill"
         )
         for _ in range(240):
             events = [line["event"] for line in journal(host)]

@@ -56,7 +56,9 @@ def test_sshd_really_uses_the_hardened_settings(lab: PlaybookRun, name: str) -> 
     assert settings["kbdinteractiveauthentication"] == ["no"]
     assert settings["permitrootlogin"] == ["without-password"]
     assert settings["maxauthtries"] == ["3"] and settings["logingracetime"] == ["30"]
-    assert sorted(settings["allowgroups"]) == ["rampart_login", "root"]
+    # The backup server also lets in the chrooted per-host backup accounts (roles/backup).
+    backup_accounts = ["rampart-backup"] if name == "backup-01" else []
+    assert sorted(settings["allowgroups"]) == sorted(["rampart_login", "root", *backup_accounts])
     assert settings["kexalgorithms"][0].startswith("mlkem768x25519-sha256,")
     offered = ",".join(settings["ciphers"] + settings["macs"] + settings["kexalgorithms"])
     for weak in ("cbc", "hmac-sha1", "hmac-md5", "diffie-hellman-group1-", "group14-sha1"):

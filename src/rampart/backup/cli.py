@@ -1,6 +1,5 @@
 """`rampart backup ...`: its arguments and dispatch, part of `rampart.cli` on the controller
-and on hosts (where the backup role installs the stdlib-only modules and
-/usr/local/sbin/rampart, which runs `python3 -m rampart backup ...`)."""
+and on hosts (where the timers of the backup role run it)."""
 
 from __future__ import annotations
 

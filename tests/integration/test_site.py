@@ -1,0 +1,46 @@
+"""The whole of playbooks/site.yml, right after the first converge: a second run changes
+nothing on any host (and, at -vvv, shows no repository password); check mode on the
+converged fleet changes nothing. One site-wide run replaces a rerun per area."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.backup_helpers import password_of
+from tests.integration.conftest import FLEET, PlaybookRun, playbook
+
+pytestmark = pytest.mark.lab
+BACKED_UP = ("oa-01", "hr-01", "fin-01")
+
+
+def changed_hosts(run: PlaybookRun) -> dict[str, int]:
+    """Hosts whose recap says changed>0, with the count."""
+    recap = run.changed()
+    assert set(FLEET) <= set(recap), recap
+    return {host: count for host, count in recap.items() if count}
+
+
+def changed_tasks(run: PlaybookRun) -> str:
+    """The output lines that name a changed task, to say which tasks were not idempotent."""
+    lines = run.output.splitlines()
+    found = [
+        f"{lines[index - 1]} {line}" if index else line
+        for index, line in enumerate(lines)
+        if line.startswith("changed:")
+    ]
+    return "\n".join(found)[-4000:]
+
+
+def test_a_second_run_changes_nothing_and_shows_no_password(lab: PlaybookRun) -> None:
+    again = playbook("site.yml", "-vvv")
+    assert again.returncode == 0, again.output[-3000:]
+    assert changed_hosts(again) == {}, changed_tasks(again)
+    for name in BACKED_UP:
+        assert password_of(name) not in again.output
+        assert password_of(name) not in lab.output
+
+
+def test_check_mode_on_the_converged_fleet_changes_nothing(lab: PlaybookRun) -> None:
+    checked = playbook("site.yml", "--check")
+    assert checked.returncode == 0, checked.output[-3000:]
+    assert changed_hosts(checked) == {}, changed_tasks(checked)
