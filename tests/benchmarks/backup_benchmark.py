@@ -31,6 +31,7 @@ import urllib.request
 from pathlib import Path
 
 from rampart.backup.exporter import Cache, make_server
+from rampart.exporters.web import WebConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 RAMPART = str(Path(sys.executable).with_name("rampart"))
@@ -150,7 +151,7 @@ def exporter_figures(
             started = time.monotonic()
             cache.refresh()
             refresh = time.monotonic() - started
-            server = make_server(cache, "127.0.0.1", 0)
+            server = make_server(cache, "127.0.0.1", 0, WebConfig())
             threading.Thread(target=server.serve_forever, daemon=True).start()
             url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
             scrapes = []

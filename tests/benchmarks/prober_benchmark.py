@@ -26,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
 from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import ExporterConfig, ProbeCheck, ProbeService
@@ -133,7 +133,7 @@ def prober_figures(ports: list[int]) -> None:
 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(AvailabilityCollector(state.snapshot))
-    server = MetricsServer(("127.0.0.1", 0), registry, WebConfig())
+    server = MetricsServer(("127.0.0.1", 0), lambda: generate_latest(registry), WebConfig())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     scheduler = Scheduler(checks, state, probe=counted)
     scheduler.start()

@@ -138,6 +138,7 @@ def test_every_service_and_host_is_scraped(monitored: testinfra.host.Host) -> No
         "backup-01",
         "mon-01",
     }
+    assert ("rampart-backup-server", "backup-01") in health
     assert set(health.values()) == {"up"}, health
     checks = query(monitored, 'rampart_availability_check_success{check="database"}')
     assert checks == {"hr-records": 1.0, "finance-records": 1.0}
@@ -238,7 +239,8 @@ def test_a_port_the_firewall_blocks_for_the_prober_counts_as_down(
 def test_exporter_endpoints_refuse_plain_http_and_missing_credentials(
     monitored: testinfra.host.Host, hosts: dict[str, testinfra.host.Host], password: str
 ) -> None:
-    endpoints = [(address(monitored), 9470)] + [(address(host), 9100) for host in hosts.values()]
+    endpoints = [(address(monitored), 9470), (address(hosts["backup-01"]), 9917)]
+    endpoints += [(address(host), 9100) for host in hosts.values()]
     for host, port in endpoints:
         assert fetch(host, port, password=None)[0] == 401, (host, port)
         assert fetch(host, port, password="wrong-" + password)[0] == 401, (host, port)

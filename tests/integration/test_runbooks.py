@@ -68,7 +68,7 @@ def test_service_outage_drill_runs_green(
     assert "time to detect:" in report
     metrics = (runs.parent / "metrics" / "rampart_runbook_service_outage.prom").read_text()
     assert (
-        'rampart_runbook_last_status{mode="drill",runbook="service-outage",status="succeeded"} 1.0'
+        'rampart_runbook_last_status{mode="drill",runbook="service-outage",status="succeeded"} 1'
         in metrics
     )
     assert "rampart_runbook_last_detection_seconds" in metrics
@@ -170,7 +170,7 @@ def test_the_drill_host_runs_a_scheduled_drill_by_itself(
     assert json.loads(journal.splitlines()[-1])["status"] == "succeeded"
     assert mon.file(f"/var/lib/rampart/runbooks/{latest}/evidence.md").contains("RTO achieved")
     metrics = mon.file("/var/lib/prometheus/node-exporter/rampart_runbook_service_outage.prom")
-    assert metrics.contains('status="succeeded"} 1.0')
+    assert metrics.contains('status="succeeded"} 1')
     assert portal_answers(hosts)
     # The runner's key is accepted only from the drill host's address.
     authorized = hosts["oa-01"].file("/root/.ssh/authorized_keys").content_string

@@ -16,6 +16,7 @@ from rampart.access.remote import Connection
 from rampart.access.review import UNREACHABLE, Finding, compare_host
 from rampart.errors import CommandError
 from rampart.inventory import Inventory, load_inventory
+from rampart.textfile import Family, render
 
 TEXTFILE_DIRECTORY = "/var/lib/prometheus/node-exporter"
 METRIC_FILE = "rampart_access.prom"
@@ -32,14 +33,17 @@ def gather(connection: Connection, usernames: list[str]) -> list[dict[str, Any]]
 
 def metrics_text(findings: int, reviewed_at: float) -> str:
     """The node_exporter textfile of one host: its drift count and when it was reviewed."""
-    return (
-        "# HELP rampart_access_drift_findings Accounts, keys and rights on this host that"
-        " differ from the people directory (rampart report access).\n"
-        "# TYPE rampart_access_drift_findings gauge\n"
-        f"rampart_access_drift_findings {findings}\n"
-        "# HELP rampart_access_review_timestamp_seconds When the access review last ran.\n"
-        "# TYPE rampart_access_review_timestamp_seconds gauge\n"
-        f"rampart_access_review_timestamp_seconds {reviewed_at:.0f}\n"
+    return render(
+        [
+            Family(
+                "rampart_access_drift_findings",
+                "Accounts, keys and rights on this host that differ from the people directory"
+                " (rampart report access).",
+            ).add(findings),
+            Family(
+                "rampart_access_review_timestamp_seconds", "When the access review last ran."
+            ).add(round(reviewed_at)),
+        ]
     )
 
 

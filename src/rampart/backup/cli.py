@@ -35,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     exporter.add_argument("--address", default="0.0.0.0")  # noqa: S104 - an exporter's job
     exporter.add_argument("--port", type=int, default=9917)
     exporter.add_argument("--interval", type=float, default=60.0)
+    exporter.add_argument(
+        "--web-config-file",
+        type=Path,
+        help="TLS and basic auth, in node_exporter's web config format (none: plain, open)",
+    )
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
@@ -43,7 +48,12 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.backup.exporter import serve
 
         return serve(
-            arguments.root, arguments.layout, arguments.address, arguments.port, arguments.interval
+            arguments.root,
+            arguments.layout,
+            arguments.address,
+            arguments.port,
+            arguments.interval,
+            arguments.web_config_file,
         )
     from rampart.backup.config import load_config
 

@@ -33,8 +33,8 @@ from rampart.backup.manifest import Manifest, verify_tree
 from rampart.backup.restic import Snapshot
 from rampart.backup.runner import TAG, class_tag, manifest_path
 from rampart.backup.state import host_lock
-from rampart.backup.textfile import Family, render, write_atomically
 from rampart.errors import BackupError
+from rampart.textfile import Family, render, write_atomically
 
 TEXTFILE_NAME = "rampart_drill.prom"
 

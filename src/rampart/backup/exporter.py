@@ -13,10 +13,10 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from rampart.backup.textfile import Family, render
+from rampart.exporters.web import MetricsServer, WebConfig, load_web_config
+from rampart.textfile import Family, render
 
 
 @dataclass(frozen=True)
@@ -158,29 +158,16 @@ def refresh_forever(cache: Cache, interval: float, stop: threading.Event) -> Non
         stop.wait(interval)
 
 
-def make_server(cache: Cache, address: str, port: int) -> ThreadingHTTPServer:
-    """An HTTP server answering /metrics from the cache."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path.split("?", 1)[0] not in {"/metrics", "/"}:
-                self.send_error(404)
-                return
-            body = render(cache.families()).encode("utf-8")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    return ThreadingHTTPServer((address, port), Handler)
+def make_server(cache: Cache, address: str, port: int, web: WebConfig) -> MetricsServer:
+    """Rampart's metrics server (TLS, basic auth) answering /metrics from the cache."""
+    return MetricsServer((address, port), lambda: render(cache.families()).encode("utf-8"), web)
 
 
-def serve(root: Path, layout: str, address: str, port: int, interval: float) -> int:
+def serve(
+    root: Path, layout: str, address: str, port: int, interval: float, web_config: Path | None
+) -> int:
     """Run the exporter until stopped."""
+    web = load_web_config(web_config)
     cache = Cache(root, layout)
     cache.refresh()
     stop = threading.Event()
@@ -188,7 +175,7 @@ def serve(root: Path, layout: str, address: str, port: int, interval: float) -> 
         target=refresh_forever, args=(cache, interval, stop), daemon=True, name="refresh"
     )
     refresher.start()
-    server = make_server(cache, address, port)
+    server = make_server(cache, address, port, web)
     try:
         server.serve_forever()
     finally:

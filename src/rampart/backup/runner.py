@@ -17,8 +17,8 @@ from rampart.backup.config import BackupConfig
 from rampart.backup.manifest import DatabaseEntry, Manifest, describe_files
 from rampart.backup.restic import EXIT_FATAL, ResticError
 from rampart.backup.state import host_lock, load_state, save_state
-from rampart.backup.textfile import write_atomically
 from rampart.errors import BackupError
+from rampart.textfile import write_atomically
 
 TAG = "rampart"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from rampart.backup.config import BackupConfig
-from rampart.backup.textfile import Family, render, write_atomically
 from rampart.errors import BackupError
+from rampart.textfile import Family, render, write_atomically
 
 TEXTFILE_NAME = "rampart_backup.prom"
 

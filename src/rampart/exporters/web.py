@@ -1,10 +1,10 @@
-"""Serve a Prometheus registry over HTTPS with basic auth, like exporter-toolkit does.
+"""Serve Prometheus metrics over HTTPS with basic auth, like exporter-toolkit does.
 
 prometheus_client's own server has no basic auth; this one reads the same web config file
 as node_exporter (`tls_server_config.cert_file/key_file`, `basic_auth_users` with bcrypt
 hashes), so one format serves every Rampart endpoint. The TLS handshake runs in the
 request's own thread, so a slow or plain-HTTP client never blocks the others; plain HTTP
-on a TLS port gets no answer.
+on a TLS port gets no answer. Every Rampart exporter serves through it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,7 +23,7 @@ from socket import socket
 from typing import Any
 
 import yaml
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from rampart.errors import ConfigError
 
@@ -112,14 +112,12 @@ class BasicAuth:
 
 
 class MetricsServer(ThreadingHTTPServer):
-    """A threading HTTP(S) server for one registry, behind basic auth."""
+    """A threading HTTP(S) server behind basic auth; `body` makes each scrape's answer."""
 
     daemon_threads = True
 
-    def __init__(
-        self, address: tuple[str, int], registry: CollectorRegistry, web: WebConfig
-    ) -> None:
-        self.registry = registry
+    def __init__(self, address: tuple[str, int], body: Callable[[], bytes], web: WebConfig) -> None:
+        self.body = body
         self.auth = BasicAuth(web.users)
         self.tls: ssl.SSLContext | None = None
         if web.cert_file is not None and web.key_file is not None:
@@ -166,7 +164,7 @@ class MetricsHandler(BaseHTTPRequestHandler):
         if self.path.split("?", 1)[0] != "/metrics":
             self.send_error(404)
             return
-        body = generate_latest(self.server.registry)
+        body = self.server.body()
         self.send_response(200)
         self.send_header("Content-Type", CONTENT_TYPE_LATEST)
         self.send_header("Content-Length", str(len(body)))

@@ -10,10 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
-
 from rampart.runbook.journal import JOURNAL_NAME, REPORT_NAME, history, read_journal
 from rampart.runbook.model import Runbook
+from rampart.textfile import Family, render, write_atomically
 
 METRICS_ENVIRONMENT = "RAMPART_TEXTFILE_DIR"
 DEFAULT_METRICS_DIRECTORY = Path("/var/lib/prometheus/node-exporter")
@@ -171,39 +170,18 @@ def write_metrics(runbook: Runbook, runs: Path, directory: Path) -> None:
         return
     latest = runs_of_runbook[-1]
     events = read_journal(latest.directory / JOURNAL_NAME)
-    registry = CollectorRegistry()
-    labels = ["runbook"]
-    last_run = Gauge(
-        "rampart_runbook_last_run_timestamp_seconds",
-        "When the runbook last ran (start).",
-        labels,
-        registry=registry,
+    runbook_id = runbook.id
+    last_run = Family(
+        "rampart_runbook_last_run_timestamp_seconds", "When the runbook last ran (start)."
     )
-    last_success = Gauge(
+    last_success = Family(
         "rampart_runbook_last_success_timestamp_seconds",
         "When a run of the runbook last succeeded (end).",
-        labels,
-        registry=registry,
     )
-    duration = Gauge(
-        "rampart_runbook_last_duration_seconds",
-        "How long the last run took.",
-        labels,
-        registry=registry,
-    )
-    status = Gauge(
-        "rampart_runbook_last_status",
-        "Outcome of the last run: 1 for its status.",
-        [*labels, "status", "mode"],
-        registry=registry,
-    )
-    target = Gauge(
-        "rampart_runbook_rto_target_seconds",
-        "The runbook's recovery time objective.",
-        labels,
-        registry=registry,
-    )
-    last_run.labels(runbook.id).set(_time(latest.started).timestamp())
+    duration = Family("rampart_runbook_last_duration_seconds", "How long the last run took.")
+    status = Family("rampart_runbook_last_status", "Outcome of the last run: 1 for its status.")
+    target = Family("rampart_runbook_rto_target_seconds", "The runbook's recovery time objective.")
+    last_run.add(_time(latest.started).timestamp(), runbook=runbook_id)
     successes = [run for run in runs_of_runbook if run.status == "succeeded"]
     if successes:
         finished = [
@@ -211,12 +189,15 @@ def write_metrics(runbook: Runbook, runs: Path, directory: Path) -> None:
             for e in read_journal(successes[-1].directory / JOURNAL_NAME)
             if e["event"] == "run_finished"
         ]
-        last_success.labels(runbook.id).set(_time(finished[-1]["time"]).timestamp())
+        last_success.add(_time(finished[-1]["time"]).timestamp(), runbook=runbook_id)
     if latest.duration_seconds is not None:
-        duration.labels(runbook.id).set(latest.duration_seconds)
+        duration.add(latest.duration_seconds, runbook=runbook_id)
     for name in STATUSES:
-        status.labels(runbook.id, name, latest.mode).set(1 if latest.status == name else 0)
-    target.labels(runbook.id).set(runbook.rto_seconds)
+        status.add(
+            1 if latest.status == name else 0, runbook=runbook_id, status=name, mode=latest.mode
+        )
+    target.add(runbook.rto_seconds, runbook=runbook_id)
+    families = [last_run, last_success, duration, status, target]
     measured = timings(events)
     names = {
         "outage": (
@@ -230,8 +211,7 @@ def write_metrics(runbook: Runbook, runs: Path, directory: Path) -> None:
     }
     for key, (name, help_text) in names.items():
         if key in measured:
-            Gauge(name, help_text, labels, registry=registry).labels(runbook.id).set(measured[key])
-    directory.mkdir(parents=True, exist_ok=True)
-    write_to_textfile(
-        str(directory / f"rampart_runbook_{runbook.id.replace('-', '_')}.prom"), registry
+            families.append(Family(name, help_text).add(measured[key], runbook=runbook_id))
+    write_atomically(
+        directory / f"rampart_runbook_{runbook_id.replace('-', '_')}.prom", render(families)
     )

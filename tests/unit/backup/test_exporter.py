@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from rampart.backup.exporter import Cache, make_server
-from rampart.backup.textfile import render
+from rampart.exporters.web import WebConfig
+from rampart.textfile import render
 
 
 def make_repository(root: Path, host: str, snapshots: int, locks: int = 0) -> Path:
@@ -57,7 +58,7 @@ def test_a_scrape_serves_the_cache_and_never_reads_the_disk(tmp_path: Path) -> N
     cache = Cache(tmp_path, "repo")
     cache.refresh()
     shutil.rmtree(tmp_path / "hr-01")
-    server = make_server(cache, "127.0.0.1", 0)
+    server = make_server(cache, "127.0.0.1", 0, WebConfig())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

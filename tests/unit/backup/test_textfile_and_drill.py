@@ -13,8 +13,8 @@ import pytest
 from rampart.backup.drill import choose_snapshot, drill_families
 from rampart.backup.restic import Snapshot
 from rampart.backup.state import backup_families
-from rampart.backup.textfile import Family, render, write_atomically
 from rampart.errors import BackupError
+from rampart.textfile import Family, render, write_atomically
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 from rampart.errors import ConfigError
 from rampart.exporters.web import MetricsServer, load_web_config
@@ -49,7 +49,7 @@ def tls_server(tmp_path: Path, certificate: tuple[Path, Path]) -> Iterator[int]:
     registry = CollectorRegistry()
     Counter("rampart_test_scrapes", "A counter for the test.", registry=registry).inc()
     web = load_web_config(write_web_config(tmp_path, *certificate))
-    server = MetricsServer(("127.0.0.1", 0), registry, web)
+    server = MetricsServer(("127.0.0.1", 0), lambda: generate_latest(registry), web)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()

@@ -108,7 +108,7 @@ def test_a_green_run_journals_reports_and_writes_metrics(tmp_path: Path) -> None
     assert "outcome | **succeeded**" in report and "step two" in report
     metrics = (tmp_path / "metrics" / "rampart_runbook_test.prom").read_text()
     assert (
-        'rampart_runbook_last_status{mode="incident",runbook="test",status="succeeded"} 1.0'
+        'rampart_runbook_last_status{mode="incident",runbook="test",status="succeeded"} 1'
         in metrics
     )
     assert 'rampart_runbook_last_success_timestamp_seconds{runbook="test"}' in metrics

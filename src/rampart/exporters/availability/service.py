@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 
 from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import ExporterConfig, load_config
@@ -25,7 +25,8 @@ def build(config: ExporterConfig) -> tuple[AvailabilityState, Scheduler, Metrics
     state = AvailabilityState(config)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(AvailabilityCollector(state.snapshot))
-    server = MetricsServer((config.listen_address, config.listen_port), registry, web)
+    address = (config.listen_address, config.listen_port)
+    server = MetricsServer(address, lambda: generate_latest(registry), web)
     return state, Scheduler(config.checks, state), server
 
 

@@ -1,8 +1,8 @@
 """Prometheus metrics in node_exporter's textfile format, written atomically.
 
-The standard library only (hosts get no prometheus_client): a family is a name, a help
-text, a type and samples; the file is written beside its target and renamed over it, so
-node_exporter never reads half a file.
+The one way Rampart writes metrics for node_exporter's textfile collector (backups, drills,
+runbooks, the access review): a family is a name, a help text, a type and samples; the file
+is written beside its target and renamed over it, so node_exporter never reads half a file.
 """
 
 from __future__ import annotations
