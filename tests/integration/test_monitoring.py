@@ -6,11 +6,8 @@ without the scrape credentials, and bad input is one clear line.
 
 from __future__ import annotations
 
-import base64
-import http.client
 import json
 import shlex
-import ssl
 import subprocess
 import time
 import urllib.parse
@@ -21,12 +18,11 @@ from typing import Any, TypeVar
 import pytest
 import testinfra
 
-from tests.integration.conftest import BIN, ROOT
+from tests.integration.conftest import BIN, INVENTORY, ROOT
 
 pytestmark = pytest.mark.lab
 
 CONTROLLER_DIR = ROOT / ".rampart"
-CA_FILE = CONTROLLER_DIR / "pki" / "ca.crt"
 PASSWORD_FILE = CONTROLLER_DIR / "scrape-password"
 SCRAPE_INTERVAL = 5.0  # inventory/lab/group_vars/all/monitoring.yml
 PORTAL = "office-portal"
@@ -50,24 +46,44 @@ def address(host: testinfra.host.Host) -> str:
     return str(host.ansible.get_variables()["ansible_host"])
 
 
-def fetch(host: str, port: int, *, password: str | None, tls: bool = True) -> tuple[int, str]:
-    """GET /metrics from the controller; status and body."""
-    connection: http.client.HTTPConnection
-    if tls:
-        context = ssl.create_default_context(cafile=str(CA_FILE))
-        connection = http.client.HTTPSConnection(host, port, timeout=10, context=context)
-    else:
-        connection = http.client.HTTPConnection(host, port, timeout=10)
-    headers = {}
-    if password is not None:
-        token = base64.b64encode(f"prometheus:{password}".encode()).decode()
-        headers["Authorization"] = f"Basic {token}"
-    try:
-        connection.request("GET", "/metrics", headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
+# Run on the monitoring host: the firewall lets only it reach the exporters. The scrape
+# password is read there from Prometheus' own file, so it never appears in a command line.
+FETCH = """
+import base64, http.client, json, ssl, sys
+host, port, auth, scheme = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+headers = {}
+if auth != "none":
+    with open("/etc/prometheus/rampart-scrape-password") as source:
+        password = source.read().strip()
+    if auth == "wrong":
+        password = "wrong-" + password
+    token = base64.b64encode(("prometheus:" + password).encode()).decode()
+    headers["Authorization"] = "Basic " + token
+if scheme == "https":
+    context = ssl.create_default_context(cafile="/etc/rampart/tls/ca.crt")
+    connection = http.client.HTTPSConnection(host, port, timeout=10, context=context)
+else:
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+try:
+    connection.request("GET", "/metrics", headers=headers)
+    response = connection.getresponse()
+    answer = {"status": response.status, "body": response.read().decode("utf-8", "replace")}
+except (OSError, http.client.HTTPException) as error:
+    answer = {"error": type(error).__name__}
+print(json.dumps(answer))
+"""
+
+
+def fetch(host: str, port: int, *, auth: str = "right", tls: bool = True) -> tuple[int, str]:
+    """GET /metrics from the monitoring host (auth: right, wrong or none); status and body.
+    A connection the server drops raises ConnectionError."""
+    monitor = testinfra.get_host(f"ansible://mon-01?ansible_inventory={INVENTORY}")
+    scheme = "https" if tls else "http"
+    command = f"python3 -c {shlex.quote(FETCH)} {host} {port} {auth} {scheme}"
+    answer = json.loads(monitor.check_output(command))
+    if "error" in answer:
+        raise ConnectionError(answer["error"])
+    return int(answer["status"]), str(answer["body"])
 
 
 def api(host: testinfra.host.Host, url: str) -> Any:
@@ -165,11 +181,7 @@ def test_portal_outage_is_seen_alerted_resolved_and_counted(
     try:
         wait_for(
             "the prober reports the portal down",
-            lambda: (
-                True
-                if exporter_up(fetch(monitor_address, 9470, password=password)[1], PORTAL) == 0
-                else None
-            ),
+            lambda: True if exporter_up(fetch(monitor_address, 9470)[1], PORTAL) == 0 else None,
             timeout=2 * SCRAPE_INTERVAL,
             step=0.5,
         )
@@ -220,7 +232,7 @@ def test_a_port_the_firewall_blocks_for_the_prober_counts_as_down(
     rule = f"ip saddr {monitor_address} tcp dport 25 drop"
 
     def mail_up() -> float | None:
-        return exporter_up(fetch(monitor_address, 9470, password=password)[1], "mail")
+        return exporter_up(fetch(monitor_address, 9470)[1], "mail")
 
     assert mail_up() == 1
     blocked = office.run(
@@ -242,13 +254,13 @@ def test_exporter_endpoints_refuse_plain_http_and_missing_credentials(
     endpoints = [(address(monitored), 9470), (address(hosts["backup-01"]), 9917)]
     endpoints += [(address(host), 9100) for host in hosts.values()]
     for host, port in endpoints:
-        assert fetch(host, port, password=None)[0] == 401, (host, port)
-        assert fetch(host, port, password="wrong-" + password)[0] == 401, (host, port)
-        status, body = fetch(host, port, password=password)
+        assert fetch(host, port, auth="none")[0] == 401, (host, port)
+        assert fetch(host, port, auth="wrong")[0] == 401, (host, port)
+        status, body = fetch(host, port)
         assert status == 200 and "# TYPE" in body, (host, port)
         try:
-            plain_status, plain_body = fetch(host, port, password=password, tls=False)
-        except (ConnectionError, http.client.HTTPException):
+            plain_status, plain_body = fetch(host, port, tls=False)
+        except ConnectionError:
             continue  # the Rampart exporter drops a plain HTTP client
         assert plain_status == 400 and "# TYPE" not in plain_body, (host, port)  # node_exporter
 
@@ -256,7 +268,7 @@ def test_exporter_endpoints_refuse_plain_http_and_missing_credentials(
 def test_exporter_output_passes_promtool_and_keeps_secrets_out(
     monitored: testinfra.host.Host, password: str
 ) -> None:
-    status, body = fetch(address(monitored), 9470, password=password)
+    status, body = fetch(address(monitored), 9470)
     assert status == 200
     checked = subprocess.run(
         ["promtool", "check", "metrics"], input=body, capture_output=True, text=True
