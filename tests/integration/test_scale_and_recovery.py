@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rampart.lab.config import NETNS_PREFIX, LabPaths
-from tests.integration.conftest import PlaybookRun, answering_hosts, rampart
+from tests.integration.conftest import PlaybookRun, answering_hosts, playbook, rampart
 
 pytestmark = pytest.mark.lab
 STATE = LabPaths().state
@@ -28,6 +28,10 @@ def test_twenty_extra_hosts_then_recovery_from_a_killed_host(lab: PlaybookRun) -
     assert grown.returncode == 0, grown.stderr
     assert "booting 20 host(s), 5 already running" in grown.stderr
     assert len(answering_hosts()) == 25
+
+    # Check mode on a host nothing has converged yet completes and changes nothing.
+    checked = playbook("site.yml", "--check", "--limit", "extra-01")
+    assert checked.returncode == 0, checked.output[-3000:]
 
     # Kill one host the hard way: its mount, namespace and veth stay behind.
     victim = STATE / "hosts" / "extra-07"
