@@ -29,7 +29,7 @@ def test_twenty_extra_hosts_then_recovery_from_a_killed_host(lab: PlaybookRun) -
     assert "booting 20 host(s), 5 already running" in grown.stderr
     assert len(answering_hosts()) == 25
 
-    # Check mode on a host nothing has converged yet completes and changes nothing.
+    # Check mode on a host nothing has converged yet runs to the end without an error.
     checked = playbook("site.yml", "--check", "--limit", "extra-01")
     assert checked.returncode == 0, checked.output[-3000:]
 
