@@ -61,6 +61,8 @@ def test_timers_have_randomised_delays_and_separate_schedules(
         assert "RandomizedDelaySec=" in timer
         calendars.add(timer.split("OnCalendar=", 1)[1].splitlines()[0])
     assert len(calendars) == 3
+    # The weekly drill is the restore-drill runbook's (drills role); this timer is off.
+    assert not host.service("rampart-backup-drill.timer").is_enabled
 
 
 def test_back_up_destroy_and_restore_is_byte_identical(

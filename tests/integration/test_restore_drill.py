@@ -78,6 +78,32 @@ def test_drill_passes_on_a_healthy_fleet(fleet: dict[str, testinfra.host.Host]) 
     assert finished[-1]["tables"] == {"public.employees": 50}
 
 
+def test_the_restore_drill_runbook_runs_on_its_schedule_from_the_drill_host(
+    fleet: dict[str, testinfra.host.Host],
+) -> None:
+    mon = fleet["mon-01"]
+    timer = mon.service("rampart-drill-restore-drill.timer")
+    assert timer.is_enabled and timer.is_running
+    before = {name: len(journal(fleet[name])) for name in BACKED_UP}
+    # What the weekly timer does, now: the runner on mon-01 drills every host over SSH.
+    started = mon.run("systemctl start rampart-drill@restore-drill.service")
+    assert started.rc == 0, mon.run("journalctl -u rampart-drill@restore-drill -n 30").stdout
+    latest = mon.check_output("ls -t /var/lib/rampart/runbooks | head -1")
+    events = [
+        json.loads(line)
+        for line in mon.file(
+            f"/var/lib/rampart/runbooks/{latest}/journal.jsonl"
+        ).content_string.splitlines()
+    ]
+    assert events[0]["runbook"] == "restore-drill" and events[-1]["status"] == "succeeded"
+    for name in BACKED_UP:
+        drilled = journal(fleet[name])[before[name] :]
+        assert drilled[-1]["event"] == "drill_finished", name
+        assert drilled[-1]["outcome"] == "passed", name
+    evidence = mon.file(f"/var/lib/rampart/runbooks/{latest}/evidence.md")
+    assert evidence.contains("restore-and-verify")
+
+
 def test_a_random_snapshot_within_the_window_also_passes(
     fleet: dict[str, testinfra.host.Host],
 ) -> None:
