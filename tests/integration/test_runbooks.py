@@ -178,6 +178,22 @@ def test_the_drill_host_runs_a_scheduled_drill_by_itself(
     assert line.startswith('from="10.77.')
 
 
+def test_the_backup_failed_drill_breaks_diagnoses_and_repairs_a_backup(
+    lab: PlaybookRun, hosts: dict[str, Any], runs: Path
+) -> None:
+    assert hosts["hr-01"].run("rampart backup run").rc == 0  # the steady state: one success
+    result = runbook(runs, "run", "backup-failed", "--drill", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = only_journal(runs)
+    milestones = [event["name"] for event in events if event["event"] == "milestone"]
+    assert milestones == ["fault_injected", "detected", "recovered"]
+    diagnosed = next(e for e in events if e["event"] == "step_finished" and e["name"] == "diagnose")
+    assert "rampart_backup_failure_info" in diagnosed["summary"], diagnosed
+    assert events[-1]["status"] == "succeeded"
+    assert hosts["backup-01"].file("/srv/backup/chroot/hr-01/repo").mode == 0o700
+    assert hosts["hr-01"].run("systemctl is-failed --quiet rampart-backup.service").rc != 0
+
+
 RESTIC_RUNBOOK = """\
 ---
 id: restic-steps
