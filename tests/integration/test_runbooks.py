@@ -187,8 +187,8 @@ def test_the_backup_failed_drill_breaks_diagnoses_and_repairs_a_backup(
     events = only_journal(runs)
     milestones = [event["name"] for event in events if event["event"] == "milestone"]
     assert milestones == ["fault_injected", "detected", "recovered"]
-    diagnosed = next(e for e in events if e["event"] == "step_finished" and e["name"] == "diagnose")
-    assert "rampart_backup_failure_info" in diagnosed["summary"], diagnosed
+    diagnosed = next(e for e in events if e["event"] == "step_attempt" and e["name"] == "diagnose")
+    assert "rampart_backup_failure_info" in diagnosed["output"], diagnosed
     assert events[-1]["status"] == "succeeded"
     assert hosts["backup-01"].file("/srv/backup/chroot/hr-01/repo").mode == 0o700
     assert hosts["hr-01"].run("systemctl is-failed --quiet rampart-backup.service").rc != 0
