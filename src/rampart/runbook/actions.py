@@ -129,6 +129,8 @@ def _playbook(step: Step, context: RunContext, prompter: Prompter) -> Result:
     ]
     if step.tags:
         argv += ["--tags", ",".join(step.tags)]
+    for assignment in step.extra_vars:
+        argv += ["--extra-vars", assignment]
     environment = {**os.environ, "ANSIBLE_NOCOLOR": "1", **context.secret_environment(step.secrets)}
     completed = run(argv, check=False, timeout=step.timeout_seconds, env=environment)
     output = (completed.stdout + completed.stderr).strip()

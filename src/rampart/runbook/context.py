@@ -67,6 +67,7 @@ class RunContext:
             if isinstance(value, str):
                 changes[name] = self.render_text(value)
         changes["tags"] = tuple(self.render_text(tag) for tag in step.tags)
+        changes["extra_vars"] = tuple(self.render_text(value) for value in step.extra_vars)
         changes["restic"] = tuple(self.render_text(word) for word in step.restic)
         for name in ("until", "verify", "rollback"):
             nested = getattr(step, name)

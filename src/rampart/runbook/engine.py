@@ -386,7 +386,8 @@ def _describe(step: Step) -> str:
         return f"`{step.command}`{where}"
     if step.kind == "playbook":
         tags = f" --tags {','.join(step.tags)}" if step.tags else ""
-        return f"ansible-playbook {step.playbook}{tags}{where}"
+        extra = "".join(f" -e {assignment}" for assignment in step.extra_vars)
+        return f"ansible-playbook {step.playbook}{tags}{extra}{where}"
     if step.kind == "restic":
         return f"restic --repo {step.repository} {' '.join(step.restic)}{where}"
     if step.kind in ("http", "tcp"):

@@ -49,6 +49,7 @@ class Step:
     command: str | None = None
     playbook: str | None = None
     tags: tuple[str, ...] = ()
+    extra_vars: tuple[str, ...] = ()
     url: str | None = None
     service: str | None = None
     check: str | None = None

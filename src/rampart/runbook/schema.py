@@ -58,6 +58,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "command": ("ssh", "local"),
     "playbook": ("playbook",),
     "tags": ("playbook",),
+    "extra_vars": ("playbook",),
     "url": ("http",),
     "service": ("http", "tcp"),
     "check": ("http", "tcp"),
@@ -120,6 +121,7 @@ def fill_kind_defaults(values: dict[str, Any]) -> None:
     """Turn the keys left out into the model's defaults (None in the schema means 'not given')."""
     for name, default in (
         ("tags", ()),
+        ("extra_vars", ()),
         ("restic", ()),
         ("secrets", ()),
         ("safe_for_automation", False),
@@ -224,6 +226,19 @@ def _action_fields(kinds: tuple[str, ...]) -> tuple[Field, ...]:
             ListOf(Text()),
             "playbook: only tasks with these tags.",
             ["REG-4.2.4"],
+            required=False,
+        ),
+        Field(
+            "extra_vars",
+            ListOf(
+                Text(
+                    pattern=r"[A-Za-z_][A-Za-z0-9_]*=.*",
+                    pattern_hint="NAME=VALUE",
+                    name="extra variable",
+                )
+            ),
+            "playbook: extra variables, NAME=VALUE each (`ansible-playbook -e`).",
+            ["firewall_quarantine=true"],
             required=False,
         ),
         Field(

@@ -192,3 +192,27 @@ def test_a_template_that_does_not_parse_is_refused(tmp_path: Path) -> None:
     text = VALID.replace("command: touch /tmp/x", "command: test ${#X} = 3", 1)
     (problem,) = problems_of(write(tmp_path, text))
     assert ":15: steps[1].command: template does not parse" in problem
+
+
+PLAYBOOK_STEP = """\
+  - name: isolate
+    kind: playbook
+    playbook: playbooks/firewall.yml
+    target: oa-01
+    extra_vars: [{assignment}]
+    rollback:
+      kind: playbook
+      playbook: playbooks/firewall.yml
+      target: oa-01
+exit_criteria:"""
+
+
+def test_playbook_extra_variables_load_and_must_be_assignments(tmp_path: Path) -> None:
+    good = VALID.replace(
+        "exit_criteria:", PLAYBOOK_STEP.format(assignment="firewall_quarantine=true")
+    )
+    loaded = load_runbook(write(tmp_path, good))
+    assert loaded.steps[-1].extra_vars == ("firewall_quarantine=true",)
+    bad = VALID.replace("exit_criteria:", PLAYBOOK_STEP.format(assignment="quarantine"))
+    (problem,) = problems_of(write(tmp_path, bad))
+    assert "extra_vars" in problem and "NAME=VALUE" in problem, problem
