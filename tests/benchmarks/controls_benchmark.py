@@ -11,38 +11,30 @@ RAMPART_LAB_INSTANCE set as for the lab): `.venv/bin/python -m tests.benchmarks.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from tests.integration.conftest import PlaybookRun, playbook
+
 PLAYBOOKS = ("access.yml", "ssh.yml", "firewall.yml")
 REVERT_SECONDS = 15
 
 
-def playbook(name: str, *arguments: str) -> tuple[float, int, str]:
-    """Seconds, exit code and output of one playbook run on the lab inventory."""
+def timed(name: str, *arguments: str) -> tuple[float, PlaybookRun]:
+    """Seconds and result of one playbook run on the lab inventory."""
     started = time.monotonic()
-    completed = subprocess.run(
-        [str(BIN / "ansible-playbook"), f"playbooks/{name}", *arguments],
-        cwd=ROOT,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        check=False,
-    )
-    return time.monotonic() - started, completed.returncode, completed.stdout
+    run = playbook(name, *arguments)
+    return time.monotonic() - started, run
 
 
 def main() -> int:
     rows = []
     for round_name in ("first run", "repeat run"):
         for name in PLAYBOOKS:
-            seconds, code, _ = playbook(name)
-            if code != 0:
+            seconds, run = timed(name)
+            if run.returncode != 0:
                 print(f"{name} failed on the {round_name}", file=sys.stderr)
                 return 1
             rows.append((round_name, name, seconds))
@@ -56,18 +48,18 @@ def main() -> int:
                 }
             )
         )
-        seconds, code, output = playbook("firewall.yml", "--limit", "fin-01", "-e", f"@{variables}")
-    reverted = code != 0 and "reverted after" in output
-    restored, restored_code, _ = playbook("firewall.yml", "--limit", "fin-01")
+        seconds, lockout = timed("firewall.yml", "--limit", "fin-01", "-e", f"@{variables}")
+    reverted = lockout.returncode != 0 and "reverted after" in lockout.output
+    restored, back = timed("firewall.yml", "--limit", "fin-01")
     print("| run | playbook | seconds |\n| --- | --- | --- |")
     for round_name, name, value in rows:
         print(f"| {round_name} | {name} | {value:.1f} |")
     print(
         f"\nlockout drill (revert timer {REVERT_SECONDS} s): play reported the revert:"
         f" {reverted}, after {seconds:.1f} s; normal ruleset back in {restored:.1f} s"
-        f" (exit {restored_code})"
+        f" (exit {back.returncode})"
     )
-    return 0 if reverted and restored_code == 0 else 1
+    return 0 if reverted and back.returncode == 0 else 1
 
 
 if __name__ == "__main__":

@@ -16,15 +16,11 @@ import json
 import os
 import random
 import shutil
-import signal
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from rampart.backup import postgres
@@ -34,6 +30,7 @@ from rampart.backup.restic import Snapshot
 from rampart.backup.runner import TAG, class_tag, manifest_path
 from rampart.backup.state import host_lock
 from rampart.errors import BackupError
+from rampart.interrupts import raised_on_signals
 from rampart.textfile import Family, render, write_atomically
 
 TEXTFILE_NAME = "rampart_drill.prom"
@@ -98,29 +95,6 @@ def choose_snapshot(
         return snapshots[-1]
     recent = [s for s in snapshots if s.time >= now - timedelta(days=window_days)]
     return random.choice(recent or snapshots[-1:])  # noqa: S311 - a sample, not a secret
-
-
-@contextmanager
-def terminate_as_exception() -> Iterator[None]:
-    """Turn SIGTERM and SIGINT into DrillInterruptedError while the drill runs.
-
-    The exception unwinds through `subprocess.run`, which kills the running restic, and
-    through the cleanup blocks; a second signal during cleanup is ignored.
-    """
-
-    def interrupted(number: int, _frame: FrameType | None) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise DrillInterruptedError(f"drill stopped by signal {signal.Signals(number).name}")
-
-    previous = {
-        number: signal.signal(number, interrupted) for number in (signal.SIGTERM, signal.SIGINT)
-    }
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def check_databases(
@@ -288,7 +262,13 @@ def run_drill(
     journal = Journal(config.journal, run_id, config.host)
     outcomes: list[ClassResult] = []
     first_error: BackupError | None = None
-    with terminate_as_exception(), host_lock(config):
+
+    # The exception unwinds through `subprocess.run`, which kills the running restic, and
+    # through the cleanup blocks.
+    def stopped(name: str) -> DrillInterruptedError:
+        return DrillInterruptedError(f"drill stopped by signal {name}")
+
+    with raised_on_signals(stopped), host_lock(config):
         journal.record("drill_started", pick=pick, classes=classes, pid=os.getpid())
         results = load_results(config)
         for name in classes:

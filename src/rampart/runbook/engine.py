@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any
 
 from rampart.errors import ConfigError, RampartError
+from rampart.interrupts import raised_on_signals
 from rampart.inventory import load_inventory
 from rampart.runbook import evidence
 from rampart.runbook.actions import Prompter, Result, execute
@@ -198,7 +199,7 @@ class Run:
         rollbacks: list[str] = []
         failed_step = None
         try:
-            with _signals_interrupt():
+            with raised_on_signals(lambda name: Interrupted(f"interrupted by {name}")):
                 if not resumed:
                     self._steady_state()
                 for index, step in enumerate(self.runbook.steps):
@@ -413,23 +414,6 @@ describe = _describe
 def _mark(passed: bool) -> str:
     """The left column of the run's screen output."""
     return f"{'ok' if passed else 'FAIL':5}"
-
-
-@contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """SIGINT and SIGTERM raise `Interrupted` in the run, so rollbacks can follow."""
-
-    def interrupt(number: int, frame: FrameType | None) -> None:
-        raise Interrupted(f"interrupted by {signal.Signals(number).name}")
-
-    previous = {
-        number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 @contextmanager
