@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.backup_helpers import password_of
-from tests.integration.conftest import FLEET, PlaybookRun, playbook
+from tests.integration.conftest import FLEET, PlaybookRun, playbook, rampart
 
 pytestmark = pytest.mark.lab
 BACKED_UP = ("oa-01", "hr-01", "fin-01")
@@ -44,3 +44,11 @@ def test_check_mode_on_the_converged_fleet_changes_nothing(lab: PlaybookRun) -> 
     checked = playbook("site.yml", "--check")
     assert checked.returncode == 0, checked.output[-3000:]
     assert changed_hosts(checked) == {}, changed_tasks(checked)
+
+
+def test_the_summary_make_up_ends_with_finds_every_endpoint_answering(lab: PlaybookRun) -> None:
+    # Each endpoint is tried from a host the catalog lets in: the firewall keeps the
+    # controller out of the databases and web fronts.
+    summary = rampart("summary", check=False)
+    assert summary.returncode == 0, summary.stdout + summary.stderr
+    assert "6 of 6 catalog endpoints answer" in summary.stdout, summary.stdout
