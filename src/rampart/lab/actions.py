@@ -172,6 +172,7 @@ def up(release: str | None, extra: int | None) -> int:
     """Bring the lab up, starting only what is missing; safe to run again at any time."""
     paths = LabPaths()
     preflight.check_all(paths)
+    preflight.ensure_inotify_instances()
     inventory = project_inventory()
     with exclusive():
         config = requested_config(paths, release, extra)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from rampart import commands
@@ -68,6 +69,23 @@ def require_disk(paths: LabPaths, needed: int = MINIMUM_FREE_BYTES) -> None:
                 f"not enough disk: {free / 1024**3:.1f} GiB free under {existing}, "
                 f"the lab needs {needed / 1024**3:.0f} GiB"
             )
+
+
+INOTIFY_INSTANCES = Path("/proc/sys/fs/inotify/max_user_instances")
+MINIMUM_INOTIFY_INSTANCES = 1024
+
+
+def ensure_inotify_instances(limit: Path = INOTIFY_INSTANCES) -> None:
+    """Raise the inotify instance limit: each host's systemd uses many, and at the default
+    of 128 a fleet of 25 hosts fails to boot with "Too many open files"."""
+    current = int(limit.read_text(encoding="ascii"))
+    if current < MINIMUM_INOTIFY_INSTANCES:
+        limit.write_text(str(MINIMUM_INOTIFY_INSTANCES), encoding="ascii")
+        print(
+            f"lab: raised {limit} from {current} to {MINIMUM_INOTIFY_INSTANCES}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def check_all(paths: LabPaths) -> None:

@@ -38,3 +38,13 @@ def test_image_recipe_changes_with_release_and_packages(monkeypatch: pytest.Monk
     assert trixie == image.recipe_id("trixie")
     monkeypatch.setattr(image, "BASE_PACKAGES", (*image.BASE_PACKAGES, "vim"))
     assert image.recipe_id("trixie") != trixie
+
+
+def test_low_inotify_limit_is_raised_and_a_high_one_kept(tmp_path: Path) -> None:
+    limit = tmp_path / "max_user_instances"
+    limit.write_text("128\n")
+    preflight.ensure_inotify_instances(limit)
+    assert limit.read_text() == "1024"
+    limit.write_text("8192\n")
+    preflight.ensure_inotify_instances(limit)
+    assert limit.read_text() == "8192\n"
