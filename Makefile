@@ -6,9 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LAB_RELEASE ?= trixie
-# Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng) and venv.
+# Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng), venv, and
+# prometheus (the runbook engine's prometheus steps are unit-tested against a real one).
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
-	apt-cacher-ng python3-venv
+	apt-cacher-ng python3-venv prometheus
 PYTHON_SOURCES := src tests
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)

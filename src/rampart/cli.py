@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "paths", nargs="*", type=Path, default=[Path("inventory/lab")], metavar="INVENTORY"
     )
+    from rampart.runbook.cli import add_parser as add_runbook_parser
+
+    add_runbook_parser(commands)
     summary = commands.add_parser(
         "summary", help="hosts, services answering and controls applied (ends `make up`)"
     )
@@ -59,6 +62,10 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.inventory import cli as inventory_cli
 
         return inventory_cli.validate(arguments.paths)
+    if arguments.command == "runbook":
+        from rampart.runbook import cli as runbook_cli
+
+        return runbook_cli.dispatch(arguments)
     if arguments.command == "summary":
         from rampart.summary import summarise
 

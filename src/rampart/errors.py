@@ -35,3 +35,9 @@ class CommandError(RampartError):
         self.stderr = stderr
         last_line = stderr.strip().splitlines()[-1] if stderr.strip() else "no error output"
         super().__init__(f"{argv[0]} exited with status {returncode}: {last_line}")
+
+
+class RemoteError(RampartError):
+    """A host cannot be reached over SSH, or refused us (unknown host key, bad key)."""
+
+    exit_code = 5

@@ -1,0 +1,1 @@
+"""Runbooks: schema, engine, journal, evidence (docs/runbooks.md)."""

@@ -1,0 +1,308 @@
+"""What each step kind does. Every function takes a rendered step and returns a `Result`:
+passed or not, a one-line summary and the output; a broken host or command is a failed
+result, never an exception, so the engine can retry and roll back.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import os
+import shlex
+import socket
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rampart.commands import run
+from rampart.errors import ConfigError, RampartError
+from rampart.inventory import Check
+from rampart.runbook.context import RunContext
+from rampart.runbook.model import Step
+from rampart.ssh import run_remote
+
+SUMMARY_LIMIT = 300
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one attempt of a step."""
+
+    passed: bool
+    summary: str
+    output: str = ""
+
+
+class Prompter:
+    """Asks a person (manual steps and approval gates); `--yes` only answers safe gates."""
+
+    def __init__(self, *, interactive: bool, yes: bool) -> None:
+        self.interactive = interactive
+        self.yes = yes
+
+    def ask(self, question: str) -> str:
+        """Print a question on stderr and read one answer line from stdin."""
+        print(f"\n>>> {question}", file=sys.stderr, flush=True)
+        return sys.stdin.readline().strip().lower()
+
+
+def execute(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    """Run one attempt of a rendered step; `outcome: failure` turns the result around."""
+    try:
+        result = _KINDS[step.kind](step, context, prompter)
+    except RampartError as error:
+        result = Result(False, str(error))
+    if step.outcome == "failure":
+        verdict = "failed as expected" if not result.passed else "still passes"
+        return Result(not result.passed, f"{verdict}: {result.summary}", result.output)
+    return result
+
+
+def _ssh(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    return _on_hosts(step, context, str(step.command))
+
+
+def _restic(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    words = ["restic", "--json", "--repo", str(step.repository), *step.restic]
+    return _on_hosts(step, context, shlex.join(words))
+
+
+def _on_hosts(step: Step, context: RunContext, command: str) -> Result:
+    """Run a command on every host of the target; passes when it exits 0 everywhere."""
+    outputs: list[str] = []
+    failed: list[str] = []
+    environment = context.secret_environment(step.secrets)
+    for host in context.hosts(str(step.target)):
+        try:
+            remote = run_remote(
+                context.ssh_target(host),
+                command,
+                timeout=step.timeout_seconds,
+                environment=environment,
+            )
+        except RampartError as error:
+            failed.append(host)
+            outputs.append(f"[{host}] {error}")
+            continue
+        text = (remote.stdout + remote.stderr).strip()
+        outputs.append(f"[{host}] exit {remote.exit_status}\n{text}".strip())
+        if remote.exit_status != 0:
+            failed.append(host)
+    output = "\n".join(outputs)
+    if failed:
+        return Result(False, f"failed on {', '.join(failed)}: {_last_line(output)}", output)
+    return Result(True, f"exit 0 on {', '.join(context.hosts(str(step.target)))}", output)
+
+
+def _local(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    environment = {**os.environ, **context.secret_environment(step.secrets)}
+    argv = shlex.split(str(step.command))
+    completed = run(argv, check=False, timeout=step.timeout_seconds, env=environment)
+    output = (completed.stdout + completed.stderr).strip()
+    return Result(
+        completed.returncode == 0,
+        f"exit {completed.returncode}" + (f": {_last_line(output)}" if output else ""),
+        output,
+    )
+
+
+def _playbook(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    argv = [
+        "ansible-playbook",
+        "-i",
+        str(context.inventory.directory),
+        str(step.playbook),
+        "--limit",
+        str(step.target),
+    ]
+    if step.tags:
+        argv += ["--tags", ",".join(step.tags)]
+    environment = {**os.environ, "ANSIBLE_NOCOLOR": "1", **context.secret_environment(step.secrets)}
+    completed = run(argv, check=False, timeout=step.timeout_seconds, env=environment)
+    output = (completed.stdout + completed.stderr).strip()
+    recap = output.split("PLAY RECAP", 1)[-1].strip() if "PLAY RECAP" in output else output
+    return Result(
+        completed.returncode == 0, f"exit {completed.returncode}: {_last_line(recap)}", output
+    )
+
+
+def _http(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    requests: list[tuple[str, int, str | None]] = []
+    if step.service:
+        service = context.service(step.service)
+        check = _catalog_check(service.id, service.checks, str(step.check))
+        for host in context.service_hosts(service, step.target):
+            scheme = "https" if check.type == "https" else "http"
+            url = f"{scheme}://{context.address(host)}:{check.port}{check.path or '/'}"
+            status = step.expect_status or check.expect_status or 200
+            requests.append((url, status, step.expect_body or check.expect_body))
+    else:
+        requests.append((str(step.url), step.expect_status or 200, step.expect_body))
+    lines = [_http_one(url, status, body, step.timeout_seconds) for url, status, body in requests]
+    passed = all(line.startswith("ok") for line in lines)
+    return Result(passed, "; ".join(lines), "\n".join(lines))
+
+
+def _http_one(url: str, status: int, body: str | None, timeout: float) -> str:
+    """`ok ...` or `down ...` for one request."""
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) only
+            code, text = response.status, response.read(65536).decode("utf-8", "replace")
+    except urllib.error.HTTPError as error:
+        code, text = error.code, ""
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        return f"down {url}: {reason}"
+    elapsed = time.monotonic() - started
+    if code != status:
+        return f"down {url}: status {code}, expected {status}"
+    if body and body not in text:
+        return f"down {url}: body lacks '{body}'"
+    return f"ok {url}: {code} in {elapsed:.3f} s"
+
+
+def _tcp(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    endpoints: list[tuple[str, int]] = []
+    if step.service:
+        service = context.service(step.service)
+        check = _catalog_check(service.id, service.checks, str(step.check))
+        hosts = context.service_hosts(service, step.target)
+        endpoints = [(context.address(host), int(check.port or 0)) for host in hosts]
+    else:
+        endpoints = [
+            (context.address(host), int(step.port or 0)) for host in context.hosts(str(step.target))
+        ]
+    lines = []
+    for address, port in endpoints:
+        try:
+            with socket.create_connection((address, port), timeout=step.timeout_seconds):
+                lines.append(f"ok {address}:{port} accepts connections")
+        except OSError as error:
+            lines.append(f"down {address}:{port}: {error.strerror or error}")
+    passed = all(line.startswith("ok") for line in lines)
+    return Result(passed, "; ".join(lines), "\n".join(lines))
+
+
+def _catalog_check(service: str, checks: tuple[Check, ...], name: str) -> Check:
+    """A catalog check by name, so runbooks probe exactly what the prober probes."""
+    for check in checks:
+        if check.name == name:
+            return check
+    known = ", ".join(check.name for check in checks)
+    raise ConfigError(f"service '{service}' has no check '{name}' (known: {known})")
+
+
+def _prometheus(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    base = step.prometheus_url or os.environ.get("RAMPART_PROMETHEUS_URL")
+    if not base:
+        raise ConfigError("prometheus step: set prometheus_url or RAMPART_PROMETHEUS_URL")
+    url = f"{base.rstrip('/')}/api/v1/query?{urllib.parse.urlencode({'query': step.query})}"
+    try:
+        with urllib.request.urlopen(url, timeout=step.timeout_seconds) as response:  # noqa: S310
+            answer = json.load(response)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        return Result(False, f"Prometheus at {base} did not answer: {error}")
+    samples = _samples(answer)
+    if not samples:
+        return Result(False, f"no samples for {step.query}", json.dumps(answer)[:2000])
+    symbol, threshold = _comparison(str(step.compare))
+    failing = [
+        f"{labels}={value:g}"
+        for labels, value in samples
+        if not COMPARISONS[symbol](value, threshold)
+    ]
+    shown = ", ".join(f"{labels}={value:g}" for labels, value in samples[:5])
+    if failing:
+        return Result(False, f"not {step.compare}: {', '.join(failing[:5])}", shown)
+    return Result(True, f"all {len(samples)} samples {step.compare}: {shown}", shown)
+
+
+def _samples(answer: object) -> list[tuple[str, float]]:
+    """(labels, value) pairs of an instant query's vector or scalar result."""
+    if not isinstance(answer, dict) or answer.get("status") != "success":
+        return []
+    data = answer.get("data", {})
+    result = data.get("result", [])
+    if data.get("resultType") == "scalar":
+        return [("scalar", float(result[1]))]
+    samples = []
+    for item in result:
+        labels = ",".join(f"{key}={value}" for key, value in sorted(item.get("metric", {}).items()))
+        samples.append((f"{{{labels}}}", float(item["value"][1])))
+    return samples
+
+
+def _comparison(text: str) -> tuple[str, float]:
+    text = text.strip()
+    for symbol in ("==", "!=", "<=", ">=", "<", ">"):
+        if text.startswith(symbol):
+            return symbol, float(text[len(symbol) :])
+    raise ConfigError(f"not a comparison: {text}")
+
+
+def _wait(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    """Poll the `until` check until it passes; fails when timeout_seconds is over."""
+    assert step.until is not None  # the schema requires it
+    deadline = time.monotonic() + step.timeout_seconds
+    polls = 0
+    while True:
+        polls += 1
+        result = execute(step.until, context, prompter)
+        if result.passed:
+            return Result(True, f"after {polls} poll(s): {result.summary}", result.output)
+        if time.monotonic() + step.interval_seconds > deadline:
+            return Result(
+                False, f"still not after {step.timeout_seconds} s ({polls} polls): {result.summary}"
+            )
+        time.sleep(step.interval_seconds)
+
+
+def _manual(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    if not prompter.interactive:
+        return Result(False, "a manual step needs a person: run interactively (on a terminal)")
+    answer = prompter.ask(f"{step.prompt}\n    Type 'done' when done, anything else if it failed:")
+    return Result(answer == "done", f"the person answered '{answer}'")
+
+
+def _approval(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    if prompter.interactive:
+        answer = prompter.ask(f"APPROVAL: {step.prompt} [yes/NO]")
+        return Result(answer in ("y", "yes"), f"approved by a person: {answer or 'no'}")
+    if prompter.yes and step.safe_for_automation:
+        return Result(True, "approved by --yes (this gate is marked safe for automation)")
+    if prompter.yes:
+        return Result(False, "not safe for automation: --yes cannot approve it; run interactively")
+    return Result(False, "needs approval: run interactively, or with --yes if the gate is safe")
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    line = lines[-1] if lines else ""
+    return line if len(line) <= SUMMARY_LIMIT else line[: SUMMARY_LIMIT - 3] + "..."
+
+
+_KINDS: dict[str, Callable[[Step, RunContext, Prompter], Result]] = {
+    "ssh": _ssh,
+    "restic": _restic,
+    "local": _local,
+    "playbook": _playbook,
+    "http": _http,
+    "tcp": _tcp,
+    "prometheus": _prometheus,
+    "wait": _wait,
+    "manual": _manual,
+    "approval": _approval,
+}
