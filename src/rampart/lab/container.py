@@ -88,6 +88,10 @@ def _personalise(config: LabConfig, host: LabHost, root: Path, admin_key: str) -
         "HostKey /etc/ssh/ssh_host_ed25519_key\n",
         encoding="utf-8",
     )
+    # No console to ask passwords on (--console=passive): the unit would only fail.
+    masked = root / "etc" / "systemd" / "system" / "systemd-ask-password-console.path"
+    masked.unlink(missing_ok=True)
+    masked.symlink_to("/dev/null")
     ssh_dir = root / "root" / ".ssh"
     ssh_dir.mkdir(mode=0o700, exist_ok=True)
     authorized = ssh_dir / "authorized_keys"

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import socket
 import time
-import urllib.error
-import urllib.request
 
 from rampart import commands
 from rampart.errors import LabError
@@ -70,17 +68,6 @@ def _answers(config: LabConfig) -> bool:
     try:
         with socket.create_connection((config.bridge_address, PROXY_PORT), timeout=1):
             return True
-    except OSError:
-        return False
-
-
-def mirror_reachable(config: LabConfig) -> bool:
-    """Tell whether the proxy can fetch the mirror's release file (a real request)."""
-    try:
-        with urllib.request.urlopen(f"{proxy_url(config)}/debian/", timeout=20):  # noqa: S310
-            return True
-    except urllib.error.HTTPError:
-        return True
     except OSError:
         return False
 

@@ -58,6 +58,13 @@ def make(tmp_path: Path, steps: str, runbook_id: str = "test", extra: str = "") 
     return path
 
 
+def run_argv(path: Path, runs: Path, metrics: Path | None = None) -> list[str]:
+    """The `rampart runbook run` command line for a test runbook and its folders."""
+    argv = [RAMPART, "runbook", "run", str(path), "--inventory", str(INVENTORY)]
+    argv += ["--runs-dir", str(runs)]
+    return argv + (["--metrics-dir", str(metrics)] if metrics else [])
+
+
 def rampart(
     tmp_path: Path, *arguments: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -135,18 +142,7 @@ def test_sigterm_rolls_back_says_interrupted_and_resume_finishes(tmp_path: Path)
     slow = f"test -e {gate} || sleep 30"
     path = make(tmp_path, undoable("one") + undoable("two", slow) + undoable("three"))
     process = subprocess.Popen(
-        [
-            RAMPART,
-            "runbook",
-            "run",
-            str(path),
-            "--inventory",
-            str(INVENTORY),
-            "--runs-dir",
-            str(tmp_path / "runs"),
-            "--metrics-dir",
-            str(tmp_path / "metrics"),
-        ],
+        run_argv(path, tmp_path / "runs", tmp_path / "metrics"),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -270,16 +266,7 @@ def test_unwritable_runs_and_metrics_folders_are_one_line_each(tmp_path: Path) -
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")
     result = subprocess.run(
-        [
-            RAMPART,
-            "runbook",
-            "run",
-            str(path),
-            "--inventory",
-            str(INVENTORY),
-            "--runs-dir",
-            str(blocked / "runs"),
-        ],
+        run_argv(path, blocked / "runs"),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -289,18 +276,7 @@ def test_unwritable_runs_and_metrics_folders_are_one_line_each(tmp_path: Path) -
     assert result.stderr.startswith("rampart: error: cannot write the journal")
     assert "Traceback" not in result.stderr
     result = subprocess.run(
-        [
-            RAMPART,
-            "runbook",
-            "run",
-            str(path),
-            "--inventory",
-            str(INVENTORY),
-            "--runs-dir",
-            str(tmp_path / "runs"),
-            "--metrics-dir",
-            str(blocked / "metrics"),
-        ],
+        run_argv(path, tmp_path / "runs", blocked / "metrics"),
         cwd=ROOT,
         capture_output=True,
         text=True,
