@@ -6,10 +6,8 @@ code as an attribute and tests can assert the exact command line.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -27,9 +25,8 @@ def run(
 ) -> subprocess.CompletedProcess[str]:
     """Run a command, capture its output as text and raise `CommandError` on failure.
 
-    If the wait is interrupted (a timeout, or a signal handler raising), the command and
-    everything it started (its own process group) get SIGTERM and a grace time to clean
-    up before SIGKILL; a grandchild left running would hold the output pipe open.
+    If the wait is interrupted (a timeout, or a signal handler raising), the command gets
+    SIGTERM and a grace time to clean up before SIGKILL.
     """
     args = [str(part) for part in argv]
     try:
@@ -41,7 +38,6 @@ def run(
             stderr=subprocess.PIPE,
             text=True,
             env=None if env is None else dict(env),
-            process_group=0,
         )
     except FileNotFoundError as error:
         raise RampartError(f"command not found: {args[0]}") from error
@@ -62,19 +58,13 @@ def run(
 
 
 def _stop(process: subprocess.Popen[str], grace_seconds: float = 20.0) -> None:
-    """SIGTERM to the command's process group, then SIGKILL if it has not exited in time."""
-    _signal_group(process, signal.SIGTERM)
+    """SIGTERM, then SIGKILL if the command has not exited within the grace time."""
+    process.terminate()
     try:
         process.communicate(timeout=grace_seconds)
     except subprocess.TimeoutExpired:
-        _signal_group(process, signal.SIGKILL)
+        process.kill()
         process.communicate()
-
-
-def _signal_group(process: subprocess.Popen[str], number: signal.Signals) -> None:
-    """Signal every process of the command's group (its id is the command's PID)."""
-    with contextlib.suppress(ProcessLookupError):  # all of them have exited already
-        os.killpg(process.pid, number)
 
 
 def succeeds(argv: Sequence[str | Path], *, timeout: float | None = None) -> bool:
