@@ -162,7 +162,8 @@ def test_every_service_and_host_is_scraped(monitored: testinfra.host.Host) -> No
     assert "--storage.tsdb.retention.time=120d" in retention
     rules = api(monitored, "http://127.0.0.1:9090/api/v1/rules")["data"]["groups"]
     assert {group["name"] for group in rules} >= {
-        "rampart-availability-alerts",
+        "rampart-availability",
+        "rampart-access",
         "rampart-monitoring-pipeline",
         "rampart-backup",
     }
