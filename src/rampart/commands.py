@@ -6,9 +6,12 @@ code as an attribute and tests can assert the exact command line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -26,7 +29,8 @@ def run(
     """Run a command, capture its output as text and raise `CommandError` on failure.
 
     If the wait is interrupted (a timeout, or a signal handler raising), the command gets
-    SIGTERM and a grace time to clean up before SIGKILL.
+    SIGTERM and a grace time to clean up before SIGKILL; then whatever it started and left
+    behind (its process group) is ended too.
     """
     args = [str(part) for part in argv]
     try:
@@ -38,6 +42,7 @@ def run(
             stderr=subprocess.PIPE,
             text=True,
             env=None if env is None else dict(env),
+            process_group=0,
         )
     except FileNotFoundError as error:
         raise RampartError(f"command not found: {args[0]}") from error
@@ -58,13 +63,38 @@ def run(
 
 
 def _stop(process: subprocess.Popen[str], grace_seconds: float = 20.0) -> None:
-    """SIGTERM, then SIGKILL if the command has not exited within the grace time."""
+    """End an interrupted command, then everything of its process group left behind.
+
+    The command alone gets SIGTERM first, so it can clean up with its helpers still
+    running (restic removes its lock through its ssh child); SIGKILL after the grace time.
+    A grandchild left running would hold the output pipes open, so the group goes next.
+    """
     process.terminate()
+    exited = _wait_for_exit(process, grace_seconds)
+    _signal_group(process, signal.SIGTERM if exited else signal.SIGKILL)
     try:
-        process.communicate(timeout=grace_seconds)
+        process.communicate(timeout=2.0)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
+        _signal_group(process, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a process that left the group
+            process.communicate(timeout=2.0)
+
+
+def _wait_for_exit(process: subprocess.Popen[str], seconds: float) -> bool:
+    """Read the command's output until it exits (not until its pipes close); False on timeout."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None:
+        if time.monotonic() >= deadline:
+            return False
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.communicate(timeout=0.1)
+    return True
+
+
+def _signal_group(process: subprocess.Popen[str], number: signal.Signals) -> None:
+    """Signal every process left in the command's group (its id is the command's PID)."""
+    with contextlib.suppress(ProcessLookupError):  # none are left
+        os.killpg(process.pid, number)
 
 
 def succeeds(argv: Sequence[str | Path], *, timeout: float | None = None) -> bool:

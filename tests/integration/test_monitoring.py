@@ -120,7 +120,12 @@ def portal_alerts(host: testinfra.host.Host) -> list[dict[str, Any]]:
 
 def exporter_up(text: str, service: str) -> float | None:
     """rampart_availability_up of a service in exporter output."""
-    prefix = f'rampart_availability_up{{service="{service}"}} '
+    return sample(text, "rampart_availability_up", service)
+
+
+def sample(text: str, metric: str, service: str) -> float | None:
+    """The value of a per-service metric in exporter output."""
+    prefix = f'{metric}{{service="{service}"}} '
     for line in text.splitlines():
         if line.startswith(prefix):
             return float(line[len(prefix) :])
@@ -247,6 +252,64 @@ def test_a_port_the_firewall_blocks_for_the_prober_counts_as_down(
     finally:
         office.run(f"nft delete table {table}")
     wait_for("the prober reports mail up again", lambda: True if mail_up() == 1 else None, 25)
+
+
+# Opens a maintenance window for the mail service, from a minute ago to ten minutes ahead,
+# in the prober's configuration on the monitoring host.
+OPEN_WINDOW = """
+import datetime, json, sys
+path = sys.argv[1]
+config = json.load(open(path))
+now = datetime.datetime.now(datetime.timezone.utc)
+stamp = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+for service in config["services"]:
+    if service["id"] == "mail":
+        service["maintenance"] = [{"start": stamp(now - datetime.timedelta(minutes=1)),
+                                   "end": stamp(now + datetime.timedelta(minutes=10)),
+                                   "reason": "test"}]
+json.dump(config, open(path, "w"))
+"""
+
+
+def test_downtime_inside_a_maintenance_window_is_not_counted(
+    monitored: testinfra.host.Host, hosts: dict[str, testinfra.host.Host]
+) -> None:
+    office, monitor_address = hosts["oa-01"], address(monitored)
+    config = "/etc/rampart/availability/config.json"
+
+    def mail(metric: str) -> float | None:
+        try:
+            return sample(fetch(monitor_address, 9470)[1], metric, "mail")
+        except ConnectionError:
+            return None  # the exporter is restarting
+
+    monitored.check_output(f"cp -p {config} /root/availability-config.saved")
+    try:
+        monitored.check_output(f"python3 -c {shlex.quote(OPEN_WINDOW)} {config}")
+        monitored.check_output("systemctl restart rampart-availability-exporter")
+
+        wait_for(
+            "the prober marks mail in maintenance",
+            lambda: mail("rampart_availability_maintenance") or None,
+            30,
+        )
+        office.check_output("systemctl stop postfix")
+        # The SMTP check runs every 15 s with a 5 s timeout (the catalog's defaults).
+        wait_for(
+            "the prober sees mail down",
+            lambda: True if mail("rampart_availability_up") == 0 else None,
+            30,
+        )
+        time.sleep(3 * SCRAPE_INTERVAL)  # scrapes and rule evaluations see it too
+        assert mail("rampart_availability_down_seconds_total") == 0
+        assert mail("rampart_availability_observed_seconds_total") == 0
+        # Outside a window the alert would be pending by now; inside, the rule leaves it out.
+        assert query(monitored, 'ALERTS{alertname="RampartServiceDown",service="mail"}') == {}
+    finally:
+        office.run("systemctl start postfix")
+        monitored.run(f"cp -p /root/availability-config.saved {config}")
+        monitored.run("systemctl restart rampart-availability-exporter")
+    wait_for("mail up again", lambda: True if mail("rampart_availability_up") == 1 else None, 40)
 
 
 def test_exporter_endpoints_refuse_plain_http_and_missing_credentials(

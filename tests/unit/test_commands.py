@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,11 @@ def test_an_interrupted_command_gets_sigterm_and_time_to_clean_up(tmp_path: Path
     with pytest.raises(CommandError, match="timed out"):
         commands.run(["sh", "-c", script], timeout=0.5)
     assert marker.exists()
+
+
+def test_an_interrupted_command_takes_what_it_started_with_it() -> None:
+    # The shell's `sleep` would keep the output pipe open for 30 s if only the shell died.
+    started = time.monotonic()
+    with pytest.raises(CommandError, match="timed out"):
+        commands.run(["sh", "-c", "sleep 30; echo never"], timeout=0.5)
+    assert time.monotonic() - started < 10
