@@ -4,9 +4,14 @@ known_hosts: unknown host keys are refused, never added.
 
 from __future__ import annotations
 
+import hashlib
+import http.client
+import posixpath
 import shlex
 import time
-from collections.abc import Mapping
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,18 +66,9 @@ def target_from_vars(name: str, variables: Mapping[str, Any]) -> SshTarget:
     )
 
 
-def run_remote(
-    target: SshTarget,
-    command: str,
-    *,
-    timeout: float,
-    environment: Mapping[str, str] | None = None,
-) -> RemoteResult:
-    """Run `command` on the host and wait at most `timeout` seconds.
-
-    `environment` (secrets) travels on the session's standard input and is exported by a
-    short prelude, so values never appear in a process list on either side.
-    """
+@contextmanager
+def connected(target: SshTarget, *, timeout: float) -> Iterator[paramiko.SSHClient]:
+    """An open SSH connection to the host; connection problems become `RemoteError`s."""
     client = paramiko.SSHClient()
     try:
         client.load_host_keys(str(target.known_hosts))
@@ -81,9 +77,6 @@ def run_remote(
             f"{target.name}: cannot read known_hosts {target.known_hosts}: {error}"
         ) from error
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    names = list(environment or {})
-    prelude = "".join(f"IFS= read -r {name}; export {name}; " for name in names)
-    deadline = time.monotonic() + timeout
     try:
         client.connect(
             target.address,
@@ -96,6 +89,33 @@ def run_remote(
             allow_agent=False,
             look_for_keys=target.key_file is None,
         )
+        yield client
+    except paramiko.BadHostKeyException as error:
+        raise RemoteError(f"{target.name}: host key does not match {target.known_hosts}") from error
+    except paramiko.SSHException as error:
+        raise RemoteError(f"{target.name} ({target.address}): SSH failed: {error}") from error
+    except OSError as error:
+        raise RemoteError(f"{target.name} ({target.address}): cannot connect: {error}") from error
+    finally:
+        client.close()
+
+
+def run_remote(
+    target: SshTarget,
+    command: str,
+    *,
+    timeout: float,
+    environment: Mapping[str, str] | None = None,
+) -> RemoteResult:
+    """Run `command` on the host and wait at most `timeout` seconds.
+
+    `environment` (secrets) travels on the session's standard input and is exported by a
+    short prelude, so values never appear in a process list on either side.
+    """
+    names = list(environment or {})
+    prelude = "".join(f"IFS= read -r {name}; export {name}; " for name in names)
+    deadline = time.monotonic() + timeout
+    with connected(target, timeout=timeout) as client:
         stdin, stdout, stderr = client.exec_command(prelude + command, timeout=timeout)
         if environment:
             stdin.write("".join(f"{environment[name]}\n" for name in names))
@@ -108,11 +128,87 @@ def run_remote(
         output = stdout.read().decode("utf-8", "replace")
         errors = stderr.read().decode("utf-8", "replace")
         return RemoteResult(channel.recv_exit_status(), output, errors)
-    except paramiko.BadHostKeyException as error:
-        raise RemoteError(f"{target.name}: host key does not match {target.known_hosts}") from error
-    except paramiko.SSHException as error:
-        raise RemoteError(f"{target.name} ({target.address}): SSH failed: {error}") from error
-    except OSError as error:
-        raise RemoteError(f"{target.name} ({target.address}): cannot connect: {error}") from error
-    finally:
-        client.close()
+
+
+def http_get_through(target: SshTarget, url: str, *, timeout: float) -> bytes:
+    """GET an http:// URL as the host sees it (e.g. a service on its loopback), through an
+    SSH tunnel to the host; an answer other than 200 is a `RemoteError`."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise RemoteError(f"{target.name}: only http:// URLs go through a tunnel, not {url}")
+    port = parts.port or 80
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    with connected(target, timeout=timeout) as client:
+        transport = client.get_transport()
+        assert transport is not None  # connected
+        channel = transport.open_channel(
+            "direct-tcpip", (parts.hostname, port), ("127.0.0.1", 0), timeout=timeout
+        )
+        channel.settimeout(timeout)
+        connection = http.client.HTTPConnection(parts.hostname, port, timeout=timeout)
+        connection.sock = channel  # a socket-like channel
+        connection.request("GET", path or "/")
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RemoteError(f"{target.name}: {url} answered {response.status}")
+        return body
+
+
+def copy_between(
+    source: SshTarget,
+    source_path: str,
+    destination: SshTarget,
+    destination_path: str,
+    *,
+    timeout: float,
+) -> tuple[int, str]:
+    """Copy a file from one host to another through this machine (SFTP both ways), so the
+    hosts need no connection to each other; an existing destination is never overwritten.
+    The copy lands 0600 in a 0700 folder, under a temporary name until complete. Returns
+    the bytes copied and their sha256."""
+    digest = hashlib.sha256()
+    size = 0
+    with (
+        connected(source, timeout=timeout) as reader_client,
+        connected(destination, timeout=timeout) as writer_client,
+    ):
+        reader, writer = reader_client.open_sftp(), writer_client.open_sftp()
+        folder = posixpath.dirname(destination_path)
+        _make_folders(writer, folder)
+        try:
+            writer.stat(destination_path)
+        except FileNotFoundError:
+            pass
+        else:
+            raise RemoteError(f"{destination.name}: {destination_path} exists; not overwritten")
+        partial = f"{destination_path}.partial"
+        try:
+            with reader.open(source_path, "rb") as incoming, writer.open(partial, "wb") as outgoing:
+                writer.chmod(partial, 0o600)
+                while chunk := incoming.read(1 << 20):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    outgoing.write(chunk)
+            writer.posix_rename(partial, destination_path)
+        except BaseException as error:
+            with suppress(OSError):
+                writer.remove(partial)
+            if isinstance(error, FileNotFoundError):
+                raise RemoteError(f"{source.name}: no file {source_path}") from error
+            raise
+    return size, digest.hexdigest()
+
+
+def _make_folders(sftp: paramiko.SFTPClient, folder: str) -> None:
+    """mkdir -p with mode 0700 for the folders it makes."""
+    missing: list[str] = []
+    while folder not in ("", "/"):
+        try:
+            sftp.stat(folder)
+            break
+        except FileNotFoundError:
+            missing.append(folder)
+            folder = posixpath.dirname(folder)
+    for path in reversed(missing):
+        sftp.mkdir(path, mode=0o700)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import operator
 import os
+import posixpath
 import shlex
 import socket
 import sys
@@ -23,7 +24,7 @@ from rampart.errors import ConfigError, RampartError
 from rampart.inventory import Check
 from rampart.runbook.context import RunContext
 from rampart.runbook.model import Step
-from rampart.ssh import run_remote
+from rampart.ssh import copy_between, http_get_through, run_remote
 
 SUMMARY_LIMIT = 300
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -208,15 +209,17 @@ def _catalog_check(service: str, checks: tuple[Check, ...], name: str) -> Check:
 
 
 def _prometheus(step: Step, context: RunContext, prompter: Prompter) -> Result:
-    base = step.prometheus_url or os.environ.get("RAMPART_PROMETHEUS_URL")
+    base = step.prometheus_url or (
+        "http://127.0.0.1:9090" if step.target else os.environ.get("RAMPART_PROMETHEUS_URL")
+    )
     if not base:
-        raise ConfigError("prometheus step: set prometheus_url or RAMPART_PROMETHEUS_URL")
+        raise ConfigError("prometheus step: set a target, prometheus_url or RAMPART_PROMETHEUS_URL")
     url = f"{base.rstrip('/')}/api/v1/query?{urllib.parse.urlencode({'query': step.query})}"
+    where = f"{base} (from {step.target})" if step.target else base
     try:
-        with urllib.request.urlopen(url, timeout=step.timeout_seconds) as response:  # noqa: S310
-            answer = json.load(response)
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        return Result(False, f"Prometheus at {base} did not answer: {error}")
+        answer = json.loads(_get(url, step, context))
+    except (urllib.error.URLError, OSError, ValueError, RampartError) as error:
+        return Result(False, f"Prometheus at {where} did not answer: {error}")
     samples = _samples(answer)
     if not samples:
         return Result(False, f"no samples for {step.query}", json.dumps(answer)[:2000])
@@ -230,6 +233,49 @@ def _prometheus(step: Step, context: RunContext, prompter: Prompter) -> Result:
     if failing:
         return Result(False, f"not {step.compare}: {', '.join(failing[:5])}", shown)
     return Result(True, f"all {len(samples)} samples {step.compare}: {shown}", shown)
+
+
+def _get(url: str, step: Step, context: RunContext) -> bytes:
+    """GET a URL from here, or from the step's target host through an SSH tunnel."""
+    if not step.target:
+        with urllib.request.urlopen(url, timeout=step.timeout_seconds) as response:  # noqa: S310
+            return bytes(response.read())
+    hosts = context.hosts(step.target)
+    if len(hosts) != 1:
+        raise ConfigError(f"target '{step.target}' must be one host to query from")
+    return http_get_through(context.ssh_target(hosts[0]), url, timeout=step.timeout_seconds)
+
+
+def _copy(step: Step, context: RunContext, prompter: Prompter) -> Result:
+    """Copy a file between hosts through the runner, then prove the copy's sha256 and
+    record it beside the copy (`<file>.sha256`), for a chain of custody."""
+    (source_host, source_path), (destination_host, destination_path) = (
+        _host_path(str(text), context) for text in (step.source, step.destination)
+    )
+    size, digest = copy_between(
+        context.ssh_target(source_host),
+        source_path,
+        context.ssh_target(destination_host),
+        destination_path,
+        timeout=step.timeout_seconds,
+    )
+    folder, name = posixpath.split(destination_path)
+    quoted = shlex.quote(name)
+    record = f"cd {shlex.quote(folder)} && sha256sum {quoted} | tee {quoted}.sha256"
+    remote = run_remote(context.ssh_target(destination_host), record, timeout=step.timeout_seconds)
+    landed = remote.stdout.split()[0] if remote.stdout.split() else ""
+    summary = f"{size} bytes {step.source} -> {step.destination}, sha256 {digest}"
+    if remote.exit_status != 0 or landed != digest:
+        return Result(False, f"the copy's sha256 differs ({landed or remote.stderr}): {summary}")
+    return Result(True, f"copied {summary}", remote.stdout.strip())
+
+
+def _host_path(text: str, context: RunContext) -> tuple[str, str]:
+    """`host:/path` split, the host checked against the inventory."""
+    host, _, path = text.partition(":")
+    if host not in context.inventory.hosts:
+        raise ConfigError(f"'{text}': no host '{host}' in {context.inventory.directory}")
+    return host, path
 
 
 def _samples(answer: object) -> list[tuple[str, float]]:
@@ -307,4 +353,5 @@ _KINDS: dict[str, Callable[[Step, RunContext, Prompter], Result]] = {
     "wait": _wait,
     "manual": _manual,
     "approval": _approval,
+    "copy": _copy,
 }

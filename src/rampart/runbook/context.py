@@ -33,6 +33,8 @@ TEXT_FIELDS = (
     "prometheus_url",
     "repository",
     "prompt",
+    "source",
+    "destination",
 )
 
 
@@ -76,12 +78,20 @@ class RunContext:
         return dataclasses.replace(step, **changes)
 
     def hosts(self, target: str) -> list[str]:
-        """The hosts a target names: a host, or every host of a group."""
-        if target in self.inventory.hosts:
-            return [target]
-        if target in self.inventory.groups:
-            return list(self.inventory.groups[target].hosts)
-        raise ConfigError(f"target '{target}' is no host or group of {self.inventory.directory}")
+        """The hosts a target names: a host, every host of a group, or a comma-separated
+        list of those (as `ansible-playbook --limit` takes it)."""
+        found: list[str] = []
+        for name in (part.strip() for part in target.split(",")):
+            if name in self.inventory.hosts:
+                members = [name]
+            elif name in self.inventory.groups:
+                members = list(self.inventory.groups[name].hosts)
+            else:
+                raise ConfigError(
+                    f"target '{name}' is no host or group of {self.inventory.directory}"
+                )
+            found += [host for host in members if host not in found]
+        return found
 
     def address(self, host: str) -> str:
         """A host's address (ansible_host), for templates: `{{ address(host) }}`."""

@@ -79,9 +79,9 @@ def operator_name() -> str:
 
 def start(runbook: Runbook, options: RunOptions) -> RunOutcome:
     """Run a runbook from its first step under a new run id."""
-    variables = {**runbook.vars, **options.overrides}
-    context = _context(runbook, options, variables)
     run_id = new_run_id(runbook)
+    variables = {**runbook.vars, **options.overrides, "run_id": run_id}
+    context = _context(runbook, options, variables)
     journal = Journal(options.runs / run_id)
     journal.write(
         "run_started",
@@ -155,7 +155,7 @@ def dry_run_context(runbook: Runbook, options: RunOptions) -> RunContext:
     """The context a dry run renders with: no secrets read, nothing contacted."""
     return RunContext(
         inventory=load_inventory(options.inventory),
-        variables={**runbook.vars, **options.overrides},
+        variables={**runbook.vars, **options.overrides, "run_id": "<run id>"},
         drill=options.drill,
     )
 
@@ -346,6 +346,10 @@ class Run:
         ran: list[str] = []
         for index, step in reversed(self.completed):
             if step.rollback is None:
+                continue
+            if not step.rollback.runs_in(self.context.drill):
+                self.journal.write("rollback_skipped", index=index, name=step.name)
+                self._say(f"keep  {step.name}: its rollback is for drills only")
                 continue
             self.journal.write("rollback_started", index=index, name=step.name)
             self._say(f"undo  {step.name}: {_describe(step.rollback)}")

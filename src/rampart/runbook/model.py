@@ -25,8 +25,9 @@ STEP_KINDS = (
     "tcp",
     "manual",
     "approval",
+    "copy",
 )
-CHANGING_KINDS = ("playbook", "ssh", "local", "restic")
+CHANGING_KINDS = ("playbook", "ssh", "local", "restic", "copy")
 """Kinds that may change something, so they count as destructive unless the author says not."""
 MILESTONES = ("fault_injected", "detected", "recovered")
 MODES = ("always", "drill", "incident")
@@ -62,6 +63,8 @@ class Step:
     restic: tuple[str, ...] = ()
     repository: str | None = None
     prompt: str | None = None
+    source: str | None = None
+    destination: str | None = None
     safe_for_automation: bool = False
     outcome: str = "success"
     until: Step | None = None

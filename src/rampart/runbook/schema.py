@@ -46,6 +46,11 @@ ENVIRONMENT_NAME = Text(
     name="environment variable name",
 )
 CLAUSE = Text(pattern=r"REG-[0-9]+(\.[0-9]+)*", pattern_hint="a clause id like REG-9.2")
+HOST_PATH = Text(
+    pattern=r"\S[^:]*:/.*",
+    pattern_hint="a host and an absolute path, e.g. 'oa-01:/var/tmp/evidence.tar.gz'",
+    name="host:path",
+)
 COMPARE = Text(
     pattern=r"\s*(==|!=|<=|>=|<|>)\s*-?[0-9]+(\.[0-9]+)?\s*",
     pattern_hint="an operator and a number, e.g. '== 0' or '> 0.5'",
@@ -54,7 +59,7 @@ COMPARE = Text(
 
 # Which keys apply to which kinds, and which of them each kind needs.
 APPLIES_TO: dict[str, tuple[str, ...]] = {
-    "target": ("playbook", "ssh", "restic", "http", "tcp"),
+    "target": ("playbook", "ssh", "restic", "http", "tcp", "prometheus"),
     "command": ("ssh", "local"),
     "playbook": ("playbook",),
     "tags": ("playbook",),
@@ -71,6 +76,8 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "restic": ("restic",),
     "repository": ("restic",),
     "prompt": ("manual", "approval"),
+    "source": ("copy",),
+    "destination": ("copy",),
     "safe_for_automation": ("approval",),
     "until": ("wait",),
     "interval_seconds": ("wait",),
@@ -85,6 +92,8 @@ REQUIRED_FOR: dict[str, tuple[str, ...]] = {
     "restic": ("restic",),
     "repository": ("restic",),
     "prompt": ("manual", "approval"),
+    "source": ("copy",),
+    "destination": ("copy",),
     "until": ("wait",),
 }
 
@@ -181,7 +190,8 @@ def _action_fields(kinds: tuple[str, ...]) -> tuple[Field, ...]:
         Field(
             "target",
             Text(name="host or group"),
-            "Host or group of the inventory the step acts on (or a template).",
+            "Host or group of the inventory the step acts on (or a template); prometheus:"
+            " the host to query from, through an SSH tunnel (Prometheus on its loopback).",
             "office",
             required=False,
         ),
@@ -280,7 +290,8 @@ def _action_fields(kinds: tuple[str, ...]) -> tuple[Field, ...]:
         Field(
             "prometheus_url",
             Text(),
-            "prometheus: the server's base URL. Default $RAMPART_PROMETHEUS_URL.",
+            "prometheus: the server's base URL. Default $RAMPART_PROMETHEUS_URL, or"
+            " http://127.0.0.1:9090 with a target.",
             "http://10.77.0.15:9090",
             required=False,
         ),
@@ -299,6 +310,21 @@ def _action_fields(kinds: tuple[str, ...]) -> tuple[Field, ...]:
             Text(),
             "manual, approval: what to ask the person.",
             "Is the host back?",
+            required=False,
+        ),
+        Field(
+            "source",
+            HOST_PATH,
+            "copy: the file to copy, as host:path.",
+            "oa-01:/var/tmp/rampart-evidence.tar.gz",
+            required=False,
+        ),
+        Field(
+            "destination",
+            HOST_PATH,
+            "copy: where the copy goes, as host:path; the runner carries it (the hosts need"
+            " no connection to each other) and never overwrites a file.",
+            "backup-01:/srv/evidence/oa-01/evidence.tar.gz",
             required=False,
         ),
         Field(
@@ -347,6 +373,15 @@ ROLLBACK = Record(
             default="",
         ),
         *_action_fields(ROLLBACK_KINDS),
+        Field(
+            "when",
+            Choice(MODES),
+            "Undo always (default), only in a drill, or only in an incident: a containment"
+            " step's rollback is for drills, an incident keeps the host contained.",
+            "drill",
+            required=False,
+            default="always",
+        ),
     ),
 )
 

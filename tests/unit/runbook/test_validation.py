@@ -216,3 +216,26 @@ def test_playbook_extra_variables_load_and_must_be_assignments(tmp_path: Path) -
     bad = VALID.replace("exit_criteria:", PLAYBOOK_STEP.format(assignment="quarantine"))
     (problem,) = problems_of(write(tmp_path, bad))
     assert "extra_vars" in problem and "NAME=VALUE" in problem, problem
+
+
+COPY_STEP = """\
+  - name: carry
+    kind: copy
+    source: "{{ host }}:/var/tmp/evidence.tar.gz"
+    destination: {destination}
+    destructive: {destructive}
+"""
+
+
+def with_copy_step(destination: str, destructive: str = "true") -> str:
+    step = COPY_STEP.replace("{destination}", destination).replace("{destructive}", destructive)
+    return VALID.replace("steps:\n", "vars:\n  host: oa-01\nsteps:\n" + step, 1)
+
+
+def test_a_copy_step_needs_host_paths_and_counts_as_changing(tmp_path: Path) -> None:
+    loose = problems_of(write(tmp_path, with_copy_step("/srv/evidence/x.tar.gz")))
+    assert any("steps[0].destination" in line and "a host and an absolute path" in line for line in loose), loose
+    unguarded = problems_of(write(tmp_path, with_copy_step("backup-01:/srv/e/x", "null")))
+    assert any("may change things (kind copy)" in line for line in unguarded), unguarded
+    fine = load_runbook(write(tmp_path, with_copy_step("backup-01:/srv/e/x", "false")))
+    assert fine.steps[0].destination == "backup-01:/srv/e/x"
