@@ -235,11 +235,11 @@ def _prometheus(step: Step, context: RunContext, prompter: Prompter) -> Result:
     return Result(True, f"all {len(samples)} samples {step.compare}: {shown}", shown)
 
 
-def _get(url: str, step: Step, context: RunContext) -> bytes:
-    """GET a URL from here, or from the step's target host through an SSH tunnel."""
+def _get(url: str, step: Step, context: RunContext) -> str:
+    """GET a URL from here, or from the step's target host over SSH."""
     if not step.target:
         with urllib.request.urlopen(url, timeout=step.timeout_seconds) as response:  # noqa: S310
-            return bytes(response.read())
+            return str(response.read().decode("utf-8", "replace"))
     hosts = context.hosts(step.target)
     if len(hosts) != 1:
         raise ConfigError(f"target '{step.target}' must be one host to query from")

@@ -191,7 +191,7 @@ def _action_fields(kinds: tuple[str, ...]) -> tuple[Field, ...]:
             "target",
             Text(name="host or group"),
             "Host or group of the inventory the step acts on (or a template); prometheus:"
-            " the host to query from, through an SSH tunnel (Prometheus on its loopback).",
+            " the host to query from, over SSH (Prometheus on its loopback).",
             "office",
             required=False,
         ),
