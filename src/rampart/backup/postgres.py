@@ -85,7 +85,7 @@ def quote_text(text: str) -> str:
 
 
 def owner_in_listing(listing: str) -> str | None:
-    """The database's owner from `pg_restore --list` (its DATABASE entry), if listed."""
+    """The database's owner from `pg_restore --create --list` (its DATABASE entry), if any."""
     for line in listing.splitlines():
         fields = line.split()
         # "3390; 1262 16384 DATABASE - hr postgres": id; tableoid oid type schema name owner
@@ -104,8 +104,11 @@ def restore_scratch(dump_file: Path, scratch_database: str, *, as_dumped: bool =
     createdb = ["createdb"]
     restore_options = ["--no-owner", "--no-privileges"]
     if as_dumped:
+        # The DATABASE entry (its owner) is listed only with --create.
         listing = _run(
-            ["pg_restore", "--list", str(dump_file)], f"listing {dump_file}", "dump_unreadable"
+            ["pg_restore", "--create", "--list", str(dump_file)],
+            f"listing {dump_file}",
+            "dump_unreadable",
         )
         owner = owner_in_listing(listing)
         createdb += ["--owner", owner] if owner else []
