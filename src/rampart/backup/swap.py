@@ -68,7 +68,11 @@ def bring_beside(restored: Path, live: Path, stamp: str) -> Path:
     if same_filesystem(restored, live.parent):
         restored.rename(incoming)
     else:
-        run(["cp", "-a", "--", str(restored), str(incoming)])
+        try:
+            run(["cp", "-a", "--", str(restored), str(incoming)])
+        except BaseException:
+            remove(incoming)  # a partial copy, interrupted or failed
+            raise
     return incoming
 
 

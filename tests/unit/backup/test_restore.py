@@ -167,6 +167,24 @@ def test_across_filesystems_the_tree_is_copied_with_its_metadata(
     assert not swap.incoming_path(live, STAMP).exists()
 
 
+def test_an_interrupted_copy_leaves_no_partial_tree(
+    live_and_restored: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live, restored = live_and_restored
+    before = snapshot_of(live)
+
+    def interrupted_copy(argv: list[str]) -> None:
+        Path(argv[-1]).mkdir()  # cp had begun
+        raise StoppedError("SIGTERM")
+
+    monkeypatch.setattr(swap, "same_filesystem", lambda _path, _folder: False)
+    monkeypatch.setattr(swap, "run", interrupted_copy)
+    with pytest.raises(StoppedError):
+        swap_paths({live: restored}, STAMP, journal_in(live.parent.parent))
+    assert snapshot_of(live) == before
+    assert sorted(path.name for path in live.parent.iterdir()) == ["documents"]
+
+
 def test_a_failed_swap_leaves_the_live_path_as_it_was(
     live_and_restored: tuple[Path, Path],
 ) -> None:
