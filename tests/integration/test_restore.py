@@ -4,6 +4,7 @@ that does not verify touches nothing."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
@@ -116,3 +117,51 @@ def test_a_restore_that_does_not_verify_touches_nothing(hr: testinfra.host.Host)
     assert hr.run(f"ls -d {DOCUMENTS}.before-restore-*").rc != 0
     assert kept_databases(hr) == []
     assert_no_scratch_left(hr)
+
+
+def journal(host: testinfra.host.Host) -> list[dict[str, object]]:
+    """The restore journal's lines."""
+    text = host.check_output("cat /var/log/rampart/restore.jsonl")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_sigterm_mid_restore_leaves_live_data_and_no_scratch(hr: testinfra.host.Host) -> None:
+    big = f"{DOCUMENTS}/restore-sigterm.bin"
+    unit = "restore-sigterm-test"
+    hr.check_output(f"head -c 150M /dev/urandom > {big}")
+    try:
+        assert hr.run("rampart backup run").rc == 0
+        hr.check_output(f"echo 'live after the backup' >> {DOCUMENT}")
+        live = tree_digest(hr, DOCUMENTS)
+        hr.check_output(
+            f"systemd-run --unit={unit} --collect"
+            " /usr/local/bin/rampart backup restore --data-class sensitive"
+        )
+        for _ in range(240):
+            if (
+                hr.run("test -f /var/log/rampart/restore.jsonl").rc == 0
+                and journal(hr)[-1]["event"] == "restore_started"
+                and hr.run(f"test -d {SCRATCH}/*/sensitive/restore").rc == 0
+            ):
+                break
+            time.sleep(0.25)
+        else:
+            pytest.fail("the restore never started restoring")
+        time.sleep(0.5)  # restic is restoring the big file
+        hr.check_output(f"systemctl kill --signal=SIGTERM --kill-whom=main {unit}")
+        for _ in range(120):
+            if hr.run(f"systemctl is-active --quiet {unit}").rc != 0:
+                break
+            time.sleep(0.5)
+        lines = journal(hr)
+        assert lines[-1]["event"] == "run_finished"
+        assert lines[-1]["outcome"] == "interrupted"
+        assert "interrupted" in hr.check_output(f"journalctl -u {unit} -o cat --no-pager")
+        assert hr.run("pgrep -x restic").rc != 0
+        assert tree_digest(hr, DOCUMENTS) == live
+        assert hr.run(f"ls -d {DOCUMENTS}.before-restore-*").rc != 0
+        assert kept_databases(hr) == []
+        assert_no_scratch_left(hr)
+    finally:
+        hr.run(f"systemctl reset-failed {unit}")
+        hr.check_output(f"rm -f {big}")
