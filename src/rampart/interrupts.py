@@ -2,7 +2,8 @@
 
 The first signal raises the exception made by `make` (from the signal's name) in the main
 thread; further signals are ignored while the job cleans up. The previous handlers come
-back when the block ends.
+back when the block ends. `signals_deferred` holds both signals off for a few steps that
+must happen together.
 """
 
 from __future__ import annotations
@@ -30,3 +31,18 @@ def raised_on_signals(make: Callable[[str], BaseException]) -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Inside the block, SIGTERM and SIGINT wait; they arrive when it ends.
+
+    For steps that must not be cut between (two renames that swap a path): the handler of
+    `raised_on_signals` then raises right after the block, not inside it. Commands started
+    inside inherit the blocked signals, so keep the block short.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -29,6 +29,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the latest snapshot, or a random one within the drill window",
     )
     drill.add_argument("--data-class", default=None, help="drill one data class only")
+    restore = actions.add_parser(
+        "restore", help="put the data back from the backups, in place (keeps what it replaces)"
+    )
+    restore.add_argument("--data-class", default=None, help="restore one data class only")
+    restore.add_argument(
+        "--snapshot",
+        default=None,
+        help="this snapshot (an id or its start) instead of the latest; needs --data-class",
+    )
     exporter = actions.add_parser("exporter", help="serve the backup server's metrics")
     exporter.add_argument("--root", type=Path, default=Path("/srv/backup/chroot"))
     exporter.add_argument("--layout", default="repo", help="repository folder under root/HOST")
@@ -88,5 +97,19 @@ def dispatch(arguments: argparse.Namespace) -> int:
                 f"{result.files_verified} files, {result.bytes_verified} bytes verified, "
                 f"RTO {result.rto_seconds:.1f} s, RPO {result.rpo_seconds:.0f} s"
             )
+        return 0
+    if arguments.backup_command == "restore":
+        from rampart.backup.restore import RestoreResult, run_restore
+
+        def report(result: RestoreResult) -> None:
+            kept = f", kept {' '.join(result.kept)}" if result.kept else ""
+            print(
+                f"{result.data_class}: restored, snapshot {result.snapshot_id[:8]}, "
+                f"{result.files_verified} files, {result.bytes_verified} bytes verified, "
+                f"{result.seconds:.1f} s{kept}",
+                flush=True,
+            )
+
+        run_restore(config, arguments.data_class, arguments.snapshot, report)
         return 0
     raise RampartError(f"unknown backup action {arguments.backup_command}")

@@ -63,6 +63,11 @@ class BackupConfig:
         return self.state_dir / "manifests"
 
     @property
+    def restore_journal(self) -> Path:
+        """The journal of `rampart backup restore`, beside the drill's."""
+        return self.journal.with_name("restore.jsonl")
+
+    @property
     def dump_dir(self) -> Path:
         """Where database dumps are written before each snapshot (owned by postgres)."""
         return self.state_dir / "dumps"

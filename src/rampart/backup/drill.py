@@ -17,7 +17,6 @@ import os
 import random
 import shutil
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,9 +24,18 @@ from typing import Any
 
 from rampart.backup import postgres
 from rampart.backup.config import BackupConfig
-from rampart.backup.manifest import Manifest, verify_tree
+from rampart.backup.journal import Journal
+from rampart.backup.manifest import Manifest
 from rampart.backup.restic import Snapshot
-from rampart.backup.runner import TAG, class_tag, manifest_path
+from rampart.backup.runner import TAG, class_tag
+from rampart.backup.scratch import (
+    load_scratch_database,
+    new_run_id,
+    prepare_scratch,
+    raise_on_mismatches,
+    restore_and_verify,
+    selected_classes,
+)
 from rampart.backup.state import host_lock
 from rampart.errors import BackupError
 from rampart.interrupts import raised_on_signals
@@ -41,12 +49,6 @@ class DrillInterruptedError(BackupError):
 
     exit_code = 130
     reason = "interrupted"
-
-
-class DrillMismatchError(BackupError):
-    """What restored differs from the manifest or the dump."""
-
-    reason = "mismatch"
 
 
 @dataclass
@@ -65,26 +67,6 @@ class ClassResult:
     checks: dict[str, str] = field(default_factory=dict)
 
 
-class Journal:
-    """JSON lines, one per step, appended and flushed as they happen (a killed drill leaves
-    its journal behind)."""
-
-    def __init__(self, path: Path, run_id: str, host: str) -> None:
-        self.path = path
-        self.run_id = run_id
-        self.host = host
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-    def record(self, event: str, **details: Any) -> None:
-        """Append one event."""
-        line = {"time": datetime.now(UTC).isoformat(), "run": self.run_id, "host": self.host}
-        line.update(event=event, **details)
-        with self.path.open("a", encoding="utf-8") as journal:
-            journal.write(json.dumps(line, sort_keys=True) + "\n")
-            journal.flush()
-            os.fsync(journal.fileno())
-
-
 def choose_snapshot(
     snapshots: list[Snapshot], pick: str, window_days: int, now: datetime
 ) -> Snapshot:
@@ -100,34 +82,27 @@ def choose_snapshot(
 def check_databases(
     manifest: Manifest,
     restored: Path,
-    work: Path,
+    scratch: Path,
     run_id: str,
     result: ClassResult,
     journal: Journal,
 ) -> None:
-    """Restore each dump into a scratch database, compare row counts, run the checks."""
+    """Load each dump into a scratch database, compare row counts, run the checks, drop it."""
     for database in manifest.databases:
-        dump = restored / database.dump.lstrip("/")
-        copy = work / dump.name
-        shutil.copyfile(dump, copy)
-        shutil.chown(copy, postgres.POSTGRES_USER)
-        scratch = f"rampart_drill_{database.name}_{run_id}"[:63]
-        journal.record("database_restore_started", database=database.name, scratch=scratch)
+        scratch_database = f"rampart_drill_{database.name}_{run_id}"[:63]
+        journal.record("database_restore_started", database=database.name, scratch=scratch_database)
         try:
-            postgres.restore_scratch(copy, scratch)
-            counts = postgres.row_counts(scratch, sorted(database.tables))
-            for table, expected in sorted(database.tables.items()):
-                if counts.get(table) != expected:
-                    result.mismatches.append(
-                        f"rows differ: {database.name}.{table} ({counts.get(table)} != {expected})"
-                    )
-            for query in database.checks:
-                result.checks[f"{database.name}: {query}"] = postgres.query(scratch, query)
+            checked = load_scratch_database(database, restored, scratch, scratch_database)
+            result.mismatches += checked.mismatches
+            result.checks.update(checked.checks)
             journal.record(
-                "database_checked", database=database.name, tables=counts, checks=result.checks
+                "database_checked",
+                database=database.name,
+                tables=checked.tables,
+                checks=result.checks,
             )
         finally:
-            postgres.drop_scratch(scratch)
+            postgres.drop_scratch(scratch_database)
 
 
 def drill_class(
@@ -153,50 +128,14 @@ def drill_class(
     )
     started = time.monotonic()
     try:
-        config.scratch_dir.mkdir(mode=0o711, parents=True, exist_ok=True)
-        config.scratch_dir.chmod(0o711)
-        (config.scratch_dir / run_id).mkdir(mode=0o711)
-        scratch.mkdir(mode=0o711)
-        restored = scratch / "restore"
-        restored.mkdir(mode=0o700)
-        summary = config.repository.restore(snapshot.id, restored)
-        journal.record(
-            "restore_finished",
-            data_class=data_class,
-            files=summary.files_restored,
-            bytes=summary.bytes_restored,
-        )
-        manifest_file = manifest_path(config, data_class)
-        try:
-            text = (restored / str(manifest_file).lstrip("/")).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise DrillMismatchError(
-                f"snapshot {snapshot.id[:8]} holds no manifest", reason="manifest_missing"
-            ) from None
-        manifest = Manifest.from_json(text, str(manifest_file))
-        verification = verify_tree(manifest, restored, ignore=[str(manifest_file)])
-        result.files_verified = verification.files_verified
-        result.bytes_verified = verification.bytes_verified
-        result.mismatches += verification.mismatches
-        journal.record(
-            "files_verified",
-            data_class=data_class,
-            files=verification.files_verified,
-            bytes=verification.bytes_verified,
-            expected_files=len(manifest.files),
-            mismatches=verification.mismatches,
-        )
-        if manifest.databases:
-            work = scratch / "databases"
-            work.mkdir(mode=0o700)
-            shutil.chown(work, postgres.POSTGRES_USER)
-            check_databases(manifest, restored, work, run_id, result, journal)
+        scratch = prepare_scratch(config, run_id, data_class)
+        verified = restore_and_verify(config, data_class, snapshot, scratch, journal)
+        result.files_verified = verified.verification.files_verified
+        result.bytes_verified = verified.verification.bytes_verified
+        result.mismatches += verified.verification.mismatches
+        check_databases(verified.manifest, verified.restored, scratch, run_id, result, journal)
         result.rto_seconds = time.monotonic() - started
-        if result.mismatches:
-            raise DrillMismatchError(
-                f"{data_class}: {len(result.mismatches)} mismatch(es), "
-                f"first: {result.mismatches[0]}"
-            )
+        raise_on_mismatches(data_class, result.mismatches)
         result.outcome, result.reason = "passed", ""
     finally:
         if result.rto_seconds == 0.0:
@@ -254,11 +193,8 @@ def run_drill(
     config: BackupConfig, pick: str = "latest", data_class: str | None = None
 ) -> list[ClassResult]:
     """Drill every data class of the host (or one); raise when any did not pass."""
-    classes = [data_class] if data_class else config.data_classes
-    unknown = set(classes) - set(config.data_classes)
-    if unknown:
-        raise BackupError(f"no data class {sorted(unknown)[0]!r} on {config.host}", reason="usage")
-    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
+    classes = selected_classes(config, data_class)
+    run_id = new_run_id()
     journal = Journal(config.journal, run_id, config.host)
     outcomes: list[ClassResult] = []
     first_error: BackupError | None = None
