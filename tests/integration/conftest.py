@@ -21,7 +21,7 @@ os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 FLEET = ("oa-01", "hr-01", "fin-01", "backup-01", "mon-01")
 # The site-wide second run and check mode come first, straight after the converge; modules
 # that change the fleet run after the others, the teardown last of all.
-ORDER = {"test_site": -1, "test_scale_and_recovery": 1, "test_teardown": 2}
+ORDER = {"test_site": -1, "test_host_lost": 0.5, "test_scale_and_recovery": 1, "test_teardown": 2}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

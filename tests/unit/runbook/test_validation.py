@@ -234,7 +234,9 @@ def with_copy_step(destination: str, destructive: str = "true") -> str:
 
 def test_a_copy_step_needs_host_paths_and_counts_as_changing(tmp_path: Path) -> None:
     loose = problems_of(write(tmp_path, with_copy_step("/srv/evidence/x.tar.gz")))
-    assert any("steps[0].destination" in line and "a host and an absolute path" in line for line in loose), loose
+    assert any(
+        "steps[0].destination" in line and "a host and an absolute path" in line for line in loose
+    ), loose
     unguarded = problems_of(write(tmp_path, with_copy_step("backup-01:/srv/e/x", "null")))
     assert any("may change things (kind copy)" in line for line in unguarded), unguarded
     fine = load_runbook(write(tmp_path, with_copy_step("backup-01:/srv/e/x", "false")))
