@@ -3,9 +3,12 @@
 1. Engine overhead per step: a runbook of local no-op steps (`true`) run by the engine,
    against running `true` the same number of times with `rampart.commands.run`.
 2. The service-outage drill on the lab: time to detect and time to recover, per run.
+3. With `all`: every other shipped drill once (backup-failed, restore-drill,
+   data-leak-containment, host-lost), the same figures. host-lost really rebuilds hr-01.
 
 Run as root from the repository root with the lab up (RAMPART_LAB_INSTANCE set as for
-the lab): `.venv/bin/python -m tests.benchmarks.runbook_benchmark [DRILLS]`.
+the lab), with the venv's bin first on PATH (drill steps call `rampart` and
+`ansible-playbook`): `.venv/bin/python -m tests.benchmarks.runbook_benchmark [RUNS] [all]`.
 """
 
 from __future__ import annotations
@@ -70,9 +73,12 @@ def engine_overhead() -> tuple[float, float, float]:
     return per_step, per_raw, per_step - per_raw
 
 
-def drills(count: int) -> list[dict[str, float]]:
-    """Run the service-outage drill `count` times on the lab; its measured timings."""
-    runbook = load_runbook(ROOT / "runbooks" / "service-outage.yml")
+OTHER_DRILLS = ("backup-failed", "restore-drill", "data-leak-containment", "host-lost")
+
+
+def drills(runbook_id: str, count: int) -> list[dict[str, float]]:
+    """Run a runbook's drill `count` times on the lab; its measured timings."""
+    runbook = load_runbook(ROOT / "runbooks" / f"{runbook_id}.yml")
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         options = engine.RunOptions(
@@ -87,7 +93,7 @@ def drills(count: int) -> list[dict[str, float]]:
                 outcome = engine.start(runbook, options)
             assert outcome.status == "succeeded", outcome
             events = read_journal(outcome.directory / JOURNAL_NAME)
-            measured = timings(events)
+            measured = {"detect": 0.0, "recover": 0.0, "outage": 0.0, **timings(events)}
             measured["run"] = next(e for e in events if e["event"] == "run_finished")[
                 "duration_seconds"
             ]
@@ -105,7 +111,7 @@ def main() -> None:
     print(f"| raw `true` via rampart.commands.run | {per_raw * 1000:.2f} |")
     print(f"| overhead per step | {overhead * 1000:.2f} |")
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    results = drills(count)
+    results = drills("service-outage", count)
     print(f"\nservice-outage drill on the lab (nginx stopped on oa-01), {count} runs")
     print("| run | detect s | recover s | outage (RTO achieved) s | whole run s |")
     print("| --- | --- | --- | --- | --- |")
@@ -117,6 +123,17 @@ def main() -> None:
     for key in ("detect", "recover", "outage"):
         values = [result[key] for result in results]
         print(f"median {key}: {statistics.median(values):.3f} s (max {max(values):.3f} s)")
+    if "all" not in sys.argv[2:]:
+        return
+    print("\nThe other drills on the lab, one run each (0: the drill has no such milestone)")
+    print("| drill | detect s | recover s | outage (RTO achieved) s | whole run s |")
+    print("| --- | --- | --- | --- | --- |")
+    for runbook_id in OTHER_DRILLS:
+        (result,) = drills(runbook_id, 1)
+        print(
+            f"| {runbook_id} | {result['detect']:.3f} | {result['recover']:.3f} |"
+            f" {result['outage']:.3f} | {result['run']:.3f} |"
+        )
 
 
 if __name__ == "__main__":
