@@ -60,7 +60,7 @@ def test_service_outage_drill_runs_green(
     detect = next(
         e for e in events if e["event"] == "step_finished" and e["name"] == "detect-outage"
     )
-    assert "samples == 0" in detect["summary"]  # monitoring saw the portal down
+    assert "RampartServiceDown" in detect["summary"]  # the alert fired
     assert events[-1]["status"] == "succeeded"
     assert portal_answers(hosts)
     report = next(runs.glob("*/evidence.md")).read_text()
@@ -114,7 +114,7 @@ def test_sigterm_rolls_back_and_resume_finishes_the_drill(
         text=True,
         stdin=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 300  # the drill first waits for the alert to fire
     while time.monotonic() < deadline:
         journals = list(runs.glob("*/journal.jsonl"))
         if journals and '"step_started", "index": 3' in journals[0].read_text():
