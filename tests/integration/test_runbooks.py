@@ -117,7 +117,7 @@ def test_sigterm_rolls_back_and_resume_finishes_the_drill(
     deadline = time.monotonic() + 300  # the drill first waits for the alert to fire
     while time.monotonic() < deadline:
         journals = list(runs.glob("*/journal.jsonl"))
-        if journals and '"step_started", "index": 3' in journals[0].read_text():
+        if journals and '"step_started", "index": 4' in journals[0].read_text():
             break
         time.sleep(0.2)
     else:
