@@ -4,11 +4,13 @@ per session; `test_teardown.py` takes it down last and proves nothing is left be
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import testinfra
@@ -39,6 +41,20 @@ def rampart(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[
         text=True,
         check=check,
     )
+
+
+def runbook(runs: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """`rampart runbook ...` with a test's own runs folder (metrics beside it)."""
+    extra = ["--runs-dir", str(runs)]
+    if arguments[0] in ("run", "resume"):
+        extra += ["--metrics-dir", str(runs.parent / "metrics")]
+    return rampart("runbook", *arguments, *extra, check=False)
+
+
+def only_journal(runs: Path) -> list[dict[str, Any]]:
+    """The events of the one run in a runs folder."""
+    (journal,) = runs.glob("*/journal.jsonl")
+    return [json.loads(line) for line in journal.read_text().splitlines()]
 
 
 def answering_hosts() -> set[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.integration.backup_helpers import password_of, restic_command
-from tests.integration.conftest import PlaybookRun, rampart
+from tests.integration.conftest import PlaybookRun, only_journal, runbook
 
 pytestmark = pytest.mark.lab
 
@@ -28,21 +28,9 @@ def test_the_containment_drill_isolates_keeps_evidence_and_rotates_secrets(
     old_password = hashlib.sha256(password_of(HOST).encode()).hexdigest()
     old_key = server.file(KEYS).content_string.strip()
     runs = tmp_path / "runs"
-    result = rampart(
-        "runbook",
-        "run",
-        "data-leak-containment",
-        "--drill",
-        "--yes",
-        "--runs-dir",
-        str(runs),
-        "--metrics-dir",
-        str(tmp_path / "metrics"),
-        check=False,
-    )
+    result = runbook(runs, "run", "data-leak-containment", "--drill", "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
-    (journal,) = runs.glob("*/journal.jsonl")
-    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    events = only_journal(runs)
     run_id = events[0]["run_id"]
     passed = {e["name"] for e in events if e["event"] == "step_finished" and e["passed"]}
     # While quarantined: nothing in but admin SSH, nothing out, and monitoring saw it.

@@ -4,7 +4,6 @@ backup: the same documents byte for byte and the rows written before the loss.""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 import testinfra
 
 from tests.integration.backup_helpers import tree_digest
-from tests.integration.conftest import INVENTORY, PlaybookRun, rampart
+from tests.integration.conftest import INVENTORY, PlaybookRun, only_journal, runbook
 from tests.integration.test_restore import DOCUMENTS, kept_databases, sql
 
 pytestmark = pytest.mark.lab
@@ -36,21 +35,9 @@ def test_the_host_lost_drill_rebuilds_the_host_and_brings_its_data_back(
 
     runs = tmp_path / "runs"
     started = time.monotonic()
-    result = rampart(
-        "runbook",
-        "run",
-        "host-lost",
-        "--drill",
-        "--yes",
-        "--runs-dir",
-        str(runs),
-        "--metrics-dir",
-        str(tmp_path / "metrics"),
-        check=False,
-    )
+    result = runbook(runs, "run", "host-lost", "--drill", "--yes")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    (journal,) = runs.glob("*/journal.jsonl")
-    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    events = only_journal(runs)
     milestones = [e["name"] for e in events if e["event"] == "milestone"]
     assert milestones == ["fault_injected", "detected", "recovered"]
     print(f"host-lost drill: {time.monotonic() - started:.0f} s end to end")

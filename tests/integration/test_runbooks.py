@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import testinfra
 
-from tests.integration.conftest import BIN, ROOT, PlaybookRun, rampart
+from tests.integration.conftest import BIN, ROOT, PlaybookRun, only_journal, runbook
 
 pytestmark = pytest.mark.lab
 
@@ -30,19 +30,6 @@ PORTAL_STATE = (
 def runs(tmp_path: Path) -> Path:
     """A fresh runs directory per test, so each test reads only its own journals."""
     return tmp_path / "runs"
-
-
-def runbook(runs: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """`rampart runbook ...` with this test's runs and metrics folders."""
-    extra = ["--runs-dir", str(runs)]
-    if arguments[0] in ("run", "resume"):
-        extra += ["--metrics-dir", str(runs.parent / "metrics")]
-    return rampart("runbook", *arguments, *extra, check=False)
-
-
-def only_journal(runs: Path) -> list[dict[str, Any]]:
-    (journal,) = runs.glob("*/journal.jsonl")
-    return [json.loads(line) for line in journal.read_text().splitlines()]
 
 
 def portal_answers(hosts: dict[str, testinfra.host.Host]) -> bool:
