@@ -14,13 +14,14 @@ PYTHON_SOURCES := src tests
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help up down test lint unit integration bench system-packages venv
+.PHONY: help up down test lint unit integration bench system-packages venv rules
 
 help:
 	@echo "make up     install what is needed, bring the lab up, run playbooks/site.yml, summarise"
 	@echo "make down   take the lab away (nothing left behind)"
 	@echo "make test   lint, unit tests, then integration tests on a lab it brings up and down"
 	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
+	@echo "make rules  regenerate monitoring/rules/availability.yml from its Python source"
 	@echo "make bench  the lab's and the prober's speed and size figures (tests/benchmarks)"
 
 system-packages:
@@ -56,7 +57,12 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production --offline
+	$(BIN)/python -m rampart.monitoring.availability_rules --check
 	promtool check rules monitoring/rules/*.yml
+
+# The availability rules are generated from one list of windows (src/rampart/monitoring).
+rules: venv
+	$(BIN)/python -m rampart.monitoring.availability_rules
 
 unit: venv
 	$(BIN)/pytest tests/unit

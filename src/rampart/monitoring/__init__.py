@@ -1,0 +1,1 @@
+"""Rampart's monitoring content generated in Python: Prometheus rules (and dashboards)."""
