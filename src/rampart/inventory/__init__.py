@@ -4,7 +4,7 @@
 docs/inventory.md) and returns typed records; every other part of Rampart reads those.
 """
 
-from rampart.inventory.load import load_inventory
+from rampart.inventory.load import InventoryInvalid, load_inventory
 from rampart.inventory.model import (
     AccessGrant,
     Check,
@@ -23,7 +23,7 @@ from rampart.inventory.model import (
     Retention,
     Service,
 )
-from rampart.inventory.problems import InventoryInvalid, Problem
+from rampart.schema.problems import Problem
 
 __all__ = [
     "AccessGrant",

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from rampart.inventory.load import load_inventory
-from rampart.inventory.problems import InventoryInvalid
+from rampart.inventory.load import InventoryInvalid, load_inventory
 
 
 def validate(paths: list[Path]) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from rampart import commands
+from rampart import commands, ssh
 from rampart.errors import LabError
 from rampart.lab import container, export, image, keys, network, preflight, proxy
 from rampart.lab.config import (
@@ -34,6 +34,7 @@ from rampart.lab.config import (
     LabPaths,
 )
 from rampart.lab.mirror import machine_mirror
+from rampart.ssh import SshTarget
 
 SSH_DEADLINE_SECONDS = 180
 
@@ -110,25 +111,20 @@ def hosts_on_disk(paths: LabPaths) -> list[LabHost]:
     return [LabHost(entry.name, "", ()) for entry in sorted(folder.iterdir()) if entry.is_dir()]
 
 
-def ssh_argv(config: LabConfig, paths: LabPaths, host: LabHost, *extra: str) -> list[str]:
-    """The ssh command line that reaches a lab host as root with host key checking on."""
-    return [
-        "ssh",
-        "-i",
-        str(paths.ssh_key),
-        "-o",
-        f"UserKnownHostsFile={paths.known_hosts}",
-        "-o",
-        "StrictHostKeyChecking=yes",
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "BatchMode=yes" if extra else "BatchMode=no",
-        "-o",
-        "ConnectTimeout=3",
-        f"root@{host.address}",
-        *extra,
-    ]
+def ssh_target(paths: LabPaths, host: LabHost) -> SshTarget:
+    """How to reach a lab host: as root, with the lab's key and its known_hosts file."""
+    return SshTarget(
+        name=host.name,
+        address=host.address,
+        key_file=paths.ssh_key,
+        known_hosts=paths.known_hosts,
+        connect_timeout_seconds=3,
+    )
+
+
+def answers_ssh(paths: LabPaths, host: LabHost) -> bool:
+    """Whether the host runs a command over SSH right now."""
+    return commands.succeeds(ssh.argv(ssh_target(paths, host), "true"), timeout=10)
 
 
 def wait_for_ssh(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> list[str]:
@@ -137,7 +133,7 @@ def wait_for_ssh(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> li
 
     def answers(host: LabHost) -> bool:
         while time.monotonic() < deadline:
-            if commands.succeeds(ssh_argv(config, paths, host, "true"), timeout=10):
+            if answers_ssh(paths, host):
                 return True
             time.sleep(0.3)
         return False
@@ -152,12 +148,12 @@ def refresh_package_lists(config: LabConfig, paths: LabPaths, hosts: list[LabHos
     if not hosts:
         return
     started = time.monotonic()
-    update = ("apt-get", "-qq", "-o", "Acquire::Retries=3", "update")
+    update = "apt-get -qq -o Acquire::Retries=3 update"
     with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
         results = list(
             pool.map(
                 lambda host: commands.run(
-                    ssh_argv(config, paths, host, *update), check=False, timeout=300
+                    ssh.argv(ssh_target(paths, host), update), check=False, timeout=300
                 ),
                 hosts,
             )
@@ -309,7 +305,7 @@ def status() -> int:
     with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
         reachable = list(
             pool.map(
-                lambda host: commands.succeeds(ssh_argv(config, paths, host, "true"), timeout=10),
+                lambda host: answers_ssh(paths, host),
                 hosts,
             )
         )
@@ -328,14 +324,10 @@ def status() -> int:
     return 0 if healthy else 1
 
 
-def ssh(host_name: str, remote_command: list[str]) -> int:
+def open_session(host_name: str, remote_command: list[str]) -> int:
     """Replace this process with an SSH session (or command) on a lab host, as root."""
     paths = LabPaths()
-    config = current_config(paths)
-    argv = ssh_argv(config, paths, config.host(host_name), *remote_command)
-    if not remote_command:
-        argv = [*argv[:-1], "-t", argv[-1]]
-    os.execvp(argv[0], argv)  # noqa: S606 - an interactive session is the point
+    ssh.interactive(ssh_target(paths, current_config(paths).host(host_name)), remote_command)
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
@@ -346,4 +338,4 @@ def dispatch(arguments: argparse.Namespace) -> int:
         return down()
     if arguments.lab_command == "status":
         return status()
-    return ssh(arguments.host, arguments.remote_command)
+    return open_session(arguments.host, arguments.remote_command)

@@ -13,11 +13,11 @@ from typing import Any
 
 from rampart.errors import ConfigError
 from rampart.inventory.files import read_yaml
-from rampart.inventory.problems import Location, Problem, describe_value
 from rampart.inventory.validate import INVALID, Conformer
-from rampart.inventory.yaml_lines import LineMap
 from rampart.runbook.model import Runbook, Step
 from rampart.runbook.schema import NAME, RUNBOOK
+from rampart.schema.problems import Location, Problem, describe_value
+from rampart.schema.yaml_lines import LineMap
 
 RUNBOOK_SUFFIXES = (".yml", ".yaml")
 

@@ -10,6 +10,7 @@ import time
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from rampart.checks import Outcome
 from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import (
     ExporterConfig,
@@ -17,7 +18,6 @@ from rampart.exporters.availability.config import (
     ProbeService,
     Window,
 )
-from rampart.exporters.availability.probes import Outcome
 from rampart.exporters.availability.scheduler import Scheduler
 from rampart.exporters.availability.state import AvailabilityState
 
