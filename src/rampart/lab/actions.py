@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import json
 import os
@@ -328,14 +327,3 @@ def open_session(host_name: str, remote_command: list[str]) -> int:
     """Replace this process with an SSH session (or command) on a lab host, as root."""
     paths = LabPaths()
     ssh.interactive(ssh_target(paths, current_config(paths).host(host_name)), remote_command)
-
-
-def dispatch(arguments: argparse.Namespace) -> int:
-    """Call the lab action the command line names."""
-    if arguments.lab_command == "up":
-        return up(arguments.release, arguments.extra)
-    if arguments.lab_command == "down":
-        return down()
-    if arguments.lab_command == "status":
-        return status()
-    return open_session(arguments.host, arguments.remote_command)
