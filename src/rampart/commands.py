@@ -84,7 +84,7 @@ def pipe(
             destination_args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, **options
         ) as receiver,
     ):
-        assert sender.stdout is not None and receiver.stdin is not None  # both are pipes
+        assert sender.stdout and sender.stderr and receiver.stdin and receiver.stderr  # pipes
 
         def end_both() -> None:
             sender.kill()
@@ -97,8 +97,9 @@ def pipe(
                 while chunk := sender.stdout.read(1 << 20):
                     through(chunk)
                     receiver.stdin.write(chunk)
-            sent_errors = sender.communicate()[1]
-            received_errors = receiver.communicate()[1]
+            sent_errors, received_errors = sender.stderr.read(), receiver.stderr.read()
+            sender.wait()
+            receiver.wait()
         finally:
             timed_out = not watchdog.is_alive()
             watchdog.cancel()
