@@ -23,7 +23,6 @@ from rampart.inventory.model import (
     Retention,
     Service,
 )
-from rampart.schema.problems import Problem
 
 __all__ = [
     "AccessGrant",
@@ -41,7 +40,6 @@ __all__ = [
     "PlatformPort",
     "Port",
     "Post",
-    "Problem",
     "Retention",
     "Service",
     "load_inventory",

@@ -126,7 +126,7 @@ def answers_ssh(paths: LabPaths, host: LabHost) -> bool:
     return commands.succeeds(ssh.argv(ssh_target(paths, host), "true"), timeout=10)
 
 
-def wait_for_ssh(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> list[str]:
+def wait_for_ssh(paths: LabPaths, hosts: list[LabHost]) -> list[str]:
     """Wait until every host runs a command over SSH; return the names that never did."""
     deadline = time.monotonic() + SSH_DEADLINE_SECONDS
 
@@ -142,7 +142,7 @@ def wait_for_ssh(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> li
     return [host.name for host, ok in zip(hosts, results, strict=True) if not ok]
 
 
-def refresh_package_lists(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> None:
+def refresh_package_lists(paths: LabPaths, hosts: list[LabHost]) -> None:
     """Fetch apt's package lists on new hosts, as an installed server has them."""
     if not hosts:
         return
@@ -224,14 +224,14 @@ def up(release: str | None, extra: int | None) -> int:
         )
         kept = len(config.hosts) - len(booted)
         say(f"booting {len(booted)} host(s), {kept} already running (Debian {config.version})")
-        silent = wait_for_ssh(config, paths, list(config.hosts))
+        silent = wait_for_ssh(paths, list(config.hosts))
         if silent:
             raise LabError(
                 f"{', '.join(silent)} did not answer SSH within {SSH_DEADLINE_SECONDS} s; "
                 f"see {paths.state}/hosts/<host>/console.log"
             )
         say(f"{len(config.hosts)} hosts answer SSH ({time.monotonic() - started:.1f} s)")
-        refresh_package_lists(config, paths, booted)
+        refresh_package_lists(paths, booted)
         say(f"inventory written to {inventory}; try `ansible all -m ping`")
     return 0
 

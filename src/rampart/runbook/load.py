@@ -65,11 +65,6 @@ def load_runbook(path: Path) -> Runbook:
     return Runbook(**values, vars=variables, file=path, digest=digest)
 
 
-def load_directory(directory: Path) -> list[Runbook]:
-    """Every runbook in a directory, by id; raises `RunbookInvalid` for the first bad file."""
-    return [load_runbook(path) for path in runbook_files(directory)]
-
-
 def runbook_files(directory: Path) -> list[Path]:
     """The runbook files of a directory, sorted by name."""
     if not directory.is_dir():
