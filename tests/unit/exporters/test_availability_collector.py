@@ -10,11 +10,10 @@ import time
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from rampart.checks import Outcome
+from rampart.checks import Outcome, ProbeCheck
 from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import (
     ExporterConfig,
-    ProbeCheck,
     ProbeService,
     Window,
 )
