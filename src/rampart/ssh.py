@@ -14,8 +14,11 @@ runbook's `ssh`, `restic`, `copy` and `prometheus` steps, the access review and
   `RemoteError` (exit code 6), a remote command's status is returned as it is;
 - copies stream `cat` on one host into `cat` on the other through this machine, so
   no SFTP client is needed and the hosts need no connection to each other;
-- one `ssh` process per prober check costs less CPU than a paramiko handshake in
-  Python, and the hosts' wheel needs no paramiko.
+- the hosts need no paramiko (openssh-client comes from Debian with its updates).
+
+The price: an `ssh_command` prober check costs about 145 ms of CPU with OpenSSH against
+about 12 ms with paramiko (measured on the lab, connection and `true`); the catalog's
+ssh_command checks run once a minute, so that is well under 1% of a core per check.
 
 Tests assert the exact command line (`argv`).
 """
