@@ -157,7 +157,7 @@ def _http(step: Step, context: RunContext, prompter: Prompter) -> Result:
         ]
     else:
         probes = [_url_probe(step)]
-    return _probe_all(probes, lambda probe: _url_of(probe))
+    return _probe_all(probes, _url_of)
 
 
 def _url_probe(step: Step) -> ProbeCheck:
@@ -183,6 +183,7 @@ def _url_probe(step: Step) -> ProbeCheck:
 
 
 def _url_of(probe: ProbeCheck) -> str:
+    """The URL an http(s) check requests, for the step's summary."""
     return f"{probe.type}://{probe.address}:{probe.port}{probe.path}"
 
 
