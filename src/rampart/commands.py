@@ -11,9 +11,11 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from rampart.errors import CommandError, RampartError
 
@@ -60,6 +62,57 @@ def run(
     if check and process.returncode != 0:
         raise CommandError(args, process.returncode, stderr)
     return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+
+def pipe(
+    source: Sequence[str | Path],
+    destination: Sequence[str | Path],
+    *,
+    through: Callable[[bytes], None],
+    timeout: float,
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+    """Stream one command's output into another's input, handing every chunk to `through`
+    on the way (to count or hash it); both are ended when `timeout` runs out (a
+    `CommandError`). Returns both outcomes (exit code, error output); the caller judges."""
+    source_args, destination_args = [str(part) for part in source], [str(p) for p in destination]
+    options: dict[str, Any] = {"stderr": subprocess.PIPE, "process_group": 0}
+    with (
+        subprocess.Popen(
+            source_args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, **options
+        ) as sender,
+        subprocess.Popen(
+            destination_args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, **options
+        ) as receiver,
+    ):
+        assert sender.stdout and sender.stderr and receiver.stdin and receiver.stderr  # pipes
+
+        def end_both() -> None:
+            sender.kill()
+            receiver.kill()
+
+        watchdog = threading.Timer(timeout, end_both)
+        watchdog.start()
+        try:
+            with contextlib.suppress(BrokenPipeError), receiver.stdin:
+                while chunk := sender.stdout.read(1 << 20):
+                    through(chunk)
+                    receiver.stdin.write(chunk)
+            sent_errors, received_errors = sender.stderr.read(), receiver.stderr.read()
+            sender.wait()
+            receiver.wait()
+        finally:
+            timed_out = not watchdog.is_alive()
+            watchdog.cancel()
+    if timed_out:
+        raise CommandError(source_args, -1, f"timed out after {timeout} s")
+    return (
+        subprocess.CompletedProcess(
+            source_args, sender.returncode, "", sent_errors.decode("utf-8", "replace")
+        ),
+        subprocess.CompletedProcess(
+            destination_args, receiver.returncode, "", received_errors.decode("utf-8", "replace")
+        ),
+    )
 
 
 def _stop(process: subprocess.Popen[str], grace_seconds: float = 20.0) -> None:

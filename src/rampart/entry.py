@@ -13,14 +13,14 @@ from rampart.errors import RampartError
 
 
 def run(
-    parser: argparse.ArgumentParser,
+    build_parser: Callable[[], argparse.ArgumentParser],
     dispatch: Callable[[argparse.Namespace], int],
     argv: Sequence[str] | None = None,
 ) -> int:
-    """Parse `argv`, call `dispatch`; one line on error, never a traceback."""
-    arguments = parser.parse_args(argv)
+    """Build the parser (defaults may read configuration), parse `argv`, call `dispatch`;
+    one line on error, never a traceback."""
     try:
-        return dispatch(arguments)
+        return dispatch(build_parser().parse_args(argv))
     except RampartError as error:
         print(f"rampart: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
 
+from rampart.checks import Outcome, ProbeCheck, run_check
 from rampart.exporters.availability.collector import AvailabilityCollector
-from rampart.exporters.availability.config import ExporterConfig, ProbeCheck, ProbeService
-from rampart.exporters.availability.probes import Outcome, run_probe
+from rampart.exporters.availability.config import ExporterConfig, ProbeService
 from rampart.exporters.availability.scheduler import Scheduler
 from rampart.exporters.availability.state import AvailabilityState
 from rampart.exporters.web import MetricsServer, WebConfig
@@ -129,7 +129,7 @@ def prober_figures(ports: list[int]) -> None:
     def counted(check: ProbeCheck) -> Outcome:
         nonlocal probes
         probes += 1
-        return run_probe(check)
+        return run_check(check)
 
     registry = CollectorRegistry(auto_describe=False)
     registry.register(AvailabilityCollector(state.snapshot))
@@ -217,7 +217,7 @@ def side_by_side(ports: list[int]) -> None:
         checks = tcp_checks(ports, SIDE_BY_SIDE_PROBES)
         raw = [raw_connect_seconds(check.port or 0) for check in checks]
         before = cpu_seconds()
-        rampart = [run_probe(check).duration_seconds for check in checks]
+        rampart = [run_check(check).duration_seconds for check in checks]
         rampart_cpu = cpu_seconds() - before
         before = process_cpu(blackbox.pid)
         blackbox_durations = [blackbox_probe(check.port or 0) for check in checks]
@@ -231,7 +231,7 @@ def side_by_side(ports: list[int]) -> None:
     print(f"{'prober':<28} {'CPU ms/probe':>13} {'median ms':>10} {'added over raw connect':>24}")
     print(f"{'raw TCP connect (Python)':<28} {'-':>13} {1000 * raw_median:>10.3f} {'-':>24}")
     for name, cpu, durations in [
-        ("Rampart run_probe (tcp)", rampart_cpu, rampart),
+        ("Rampart run_check (tcp)", rampart_cpu, rampart),
         ("blackbox_exporter tcp", blackbox_cpu, blackbox_durations),
     ]:
         median = statistics.median(durations)

@@ -47,3 +47,34 @@ def test_an_interrupted_command_takes_what_it_started_with_it() -> None:
     with pytest.raises(CommandError, match="timed out"):
         commands.run(["sh", "-c", "sleep 30; echo never"], timeout=0.5)
     assert time.monotonic() - started < 10
+
+
+def test_pipe_streams_one_command_into_another_and_shows_every_chunk(tmp_path: Path) -> None:
+    target = tmp_path / "copy"
+    seen: list[bytes] = []
+    sent, received = commands.pipe(
+        ["printf", "evidence\\000bytes"],
+        ["sh", "-c", f"cat > {target}"],
+        through=seen.append,
+        timeout=10,
+    )
+    assert (sent.returncode, received.returncode) == (0, 0)
+    assert target.read_bytes() == b"evidence\x00bytes" == b"".join(seen)
+
+
+def test_pipe_reports_each_side_failing() -> None:
+    sent, received = commands.pipe(
+        ["sh", "-c", "echo no such file >&2; exit 1"],
+        ["sh", "-c", "cat > /dev/null; echo refused >&2; exit 3"],
+        through=lambda chunk: None,
+        timeout=10,
+    )
+    assert (sent.returncode, sent.stderr) == (1, "no such file\n")
+    assert (received.returncode, received.stderr) == (3, "refused\n")
+
+
+def test_pipe_ends_both_at_the_timeout() -> None:
+    started = time.monotonic()
+    with pytest.raises(CommandError, match=r"timed out after 0\.5 s"):
+        commands.pipe(["sleep", "30"], ["cat"], through=lambda chunk: None, timeout=0.5)
+    assert time.monotonic() - started < 5

@@ -12,22 +12,25 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from rampart.access.remote import Connection
 from rampart.access.review import UNREACHABLE, Finding, compare_host
-from rampart.errors import CommandError
+from rampart.errors import RemoteError
 from rampart.inventory import Inventory, load_inventory
+from rampart.ssh import SshTarget, output_of, target_from_vars
 from rampart.textfile import Family, render
 
 TEXTFILE_DIRECTORY = "/var/lib/prometheus/node-exporter"
 METRIC_FILE = "rampart_access.prom"
 PARALLEL_HOSTS = 8
+COMMAND_TIMEOUT_SECONDS = 60
 
 
-def gather(connection: Connection, usernames: list[str]) -> list[dict[str, Any]]:
+def gather(target: SshTarget, usernames: list[str]) -> list[dict[str, Any]]:
     """The accounts of one host, read by host_accounts.py running there."""
     script = resources.files("rampart.access").joinpath("host_accounts.py").read_text("utf-8")
     command = shlex.join(["python3", "-", *usernames])
-    document = json.loads(connection.run(command, script))
+    document = json.loads(
+        output_of(target, command, timeout=COMMAND_TIMEOUT_SECONDS, input_text=script)
+    )
     return list(document["accounts"])
 
 
@@ -47,26 +50,26 @@ def metrics_text(findings: int, reviewed_at: float) -> str:
     )
 
 
-def publish(connection: Connection, text: str) -> None:
+def publish(target: SshTarget, text: str) -> None:
     """Write the textfile atomically on the host: a temporary file renamed into place."""
-    target = f"{TEXTFILE_DIRECTORY}/{METRIC_FILE}"
+    final = f"{TEXTFILE_DIRECTORY}/{METRIC_FILE}"
     temporary = f"{TEXTFILE_DIRECTORY}/.{METRIC_FILE}.tmp"
     command = (
         f"mkdir -p {TEXTFILE_DIRECTORY} && cat > {temporary} && chmod 0644 {temporary}"
-        f" && mv -f {temporary} {target}"
+        f" && mv -f {temporary} {final}"
     )
-    connection.run(command, text)
+    output_of(target, command, timeout=COMMAND_TIMEOUT_SECONDS, input_text=text)
 
 
 def review_host(inventory: Inventory, host: str, publish_metrics: bool) -> list[Finding]:
     """Gather, compare and (optionally) publish one host; an unreachable host is a finding."""
-    connection = Connection.of(inventory.hosts[host])
+    target = target_from_vars(host, inventory.hosts[host].vars)
     usernames = sorted(person.username for person in inventory.people)
     try:
-        findings = compare_host(inventory, host, gather(connection, usernames))
+        findings = compare_host(inventory, host, gather(target, usernames))
         if publish_metrics:
-            publish(connection, metrics_text(len(findings), time.time()))
-    except (CommandError, ValueError, KeyError) as error:
+            publish(target, metrics_text(len(findings), time.time()))
+    except (RemoteError, ValueError, KeyError) as error:
         return [Finding(host, "-", UNREACHABLE, str(error).splitlines()[0][:120])]
     return findings
 

@@ -1,4 +1,4 @@
-"""`rampart backup ...`: its arguments and dispatch, part of `rampart.cli` on the controller
+"""`rampart backup ...`: its arguments and handler, part of `rampart.cli` on the controller
 and on hosts (where the timers of the backup role run it)."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from pathlib import Path
 from rampart.errors import RampartError
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The backup subcommands, added to `parser`."""
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `backup` subcommand and its actions."""
+    parser = commands.add_parser("backup", help="backups with restic and restore drills")
+    parser.set_defaults(handler=dispatch)
     parser.add_argument(
         "--config",
         type=Path,

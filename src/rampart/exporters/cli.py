@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rampart.ansible_config import add_inventory_option
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Describe `rampart exporter availability` and `rampart exporter availability-config`."""
     exporter = commands.add_parser("exporter", help="Rampart's Prometheus exporters")
+    exporter.set_defaults(handler=dispatch)
     actions = exporter.add_subparsers(dest="exporter_command", required=True, metavar="EXPORTER")
     availability = actions.add_parser(
         "availability", help="probe every catalog service and serve the results (REG-7.1)"
@@ -20,7 +23,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     generate = actions.add_parser(
         "availability-config", help="write the availability exporter's config from an inventory"
     )
-    generate.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
+    add_inventory_option(generate)
     generate.add_argument("--output", type=Path, default=None, metavar="FILE")
     generate.add_argument("--listen", default="0.0.0.0:9470", metavar="ADDRESS:PORT")
     generate.add_argument("--web-config-file", default=None, metavar="FILE")

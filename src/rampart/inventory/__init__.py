@@ -4,7 +4,7 @@
 docs/inventory.md) and returns typed records; every other part of Rampart reads those.
 """
 
-from rampart.inventory.load import load_inventory
+from rampart.inventory.load import InventoryInvalid, load_inventory
 from rampart.inventory.model import (
     AccessGrant,
     Check,
@@ -23,7 +23,6 @@ from rampart.inventory.model import (
     Retention,
     Service,
 )
-from rampart.inventory.problems import InventoryInvalid, Problem
 
 __all__ = [
     "AccessGrant",
@@ -41,7 +40,6 @@ __all__ = [
     "PlatformPort",
     "Port",
     "Post",
-    "Problem",
     "Retention",
     "Service",
     "load_inventory",

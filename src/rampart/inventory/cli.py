@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
-from rampart.inventory.load import load_inventory
-from rampart.inventory.problems import InventoryInvalid
+from rampart.ansible_config import default_inventory, inventory_help
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `inventory` subcommand and its action."""
+    inventory = commands.add_parser("inventory", help="the inventory: catalog, data, people")
+    actions = inventory.add_subparsers(dest="inventory_command", required=True, metavar="ACTION")
+    validate = actions.add_parser(
+        "validate", help="check an inventory against the schema (docs/inventory.md)"
+    )
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[default_inventory()],
+        metavar="INVENTORY",
+        help=inventory_help("inventory folders"),
+    )
+    inventory.set_defaults(handler=dispatch)
+
+
+def dispatch(arguments: argparse.Namespace) -> int:
+    """Run `inventory validate`."""
+    return validate(arguments.paths)
 
 
 def validate(paths: list[Path]) -> int:
@@ -15,6 +38,8 @@ def validate(paths: list[Path]) -> int:
     Problems go to stderr as `FILE:LINE: KEY: PROBLEM`; a valid inventory gets one line
     on stdout with what it holds.
     """
+    from rampart.inventory.load import InventoryInvalid, load_inventory
+
     status = 0
     for path in paths:
         try:

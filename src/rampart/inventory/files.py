@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from rampart.inventory.problems import Location, Problem
-from rampart.inventory.yaml_lines import LineList, LineMap, is_vault_file, load
+from rampart.schema.problems import Location, Problem
+from rampart.schema.yaml_lines import LineList, LineMap, is_vault_file, load
 
 YAML_SUFFIXES = (".yml", ".yaml")
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from rampart.inventory.files import Variable, YamlFile, variables_of
-from rampart.inventory.problems import Location, Problem, describe_value, did_you_mean
+from rampart.schema.problems import Location, Problem, describe_value, did_you_mean
 
 GROUP_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

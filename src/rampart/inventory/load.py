@@ -6,14 +6,14 @@ shows every mistake.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rampart.errors import ConfigError
 from rampart.inventory.files import Variable, VarsFile, read_vars_files, read_yaml
 from rampart.inventory.hosts import HostsLayout, read_hosts
 from rampart.inventory.model import Group, Host, Inventory
-from rampart.inventory.problems import InventoryInvalid, Problem, did_you_mean
 from rampart.inventory.schema import (
     DATA_SET,
     DEFAULT_DATA_CLASSES,
@@ -28,11 +28,24 @@ from rampart.inventory.validate import (
     check_keys_not_shared,
     check_references,
 )
+from rampart.schema.problems import Problem, did_you_mean
 
 CATALOG_NAMES = tuple(field.name for field in VARIABLES)
 TYPO_CUTOFF = 0.85
 """How alike a name must be to a catalog variable's to be reported as its misspelling;
 other variables, `rampart_lab` included, belong to the roles that read them."""
+
+
+class InventoryInvalid(ConfigError):  # noqa: N818 - the name callers rely on
+    """The inventory cannot be used; `problems` lists every mistake found, in file order."""
+
+    def __init__(self, directory: Path, problems: Sequence[Problem]) -> None:
+        self.directory = directory
+        self.problems = list(problems)
+        count = len(self.problems)
+        first = f": {self.problems[0]}" if self.problems else ""
+        more = f" (and {count - 1} more; see `rampart inventory validate`)" if count > 1 else ""
+        super().__init__(f"inventory {directory} is not valid{first}{more}")
 
 
 def load_inventory(directory: Path) -> Inventory:

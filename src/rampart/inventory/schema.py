@@ -11,19 +11,7 @@ import binascii
 from pathlib import PurePosixPath
 from typing import Any
 
-from rampart.inventory.kinds import (
-    Boolean,
-    Choice,
-    Field,
-    Integer,
-    ListOf,
-    MapOf,
-    Number,
-    Record,
-    Text,
-    Timestamp,
-    is_template,
-)
+from rampart.checks import CHECK_TYPES
 from rampart.inventory.model import (
     AccessGrant,
     Check,
@@ -39,14 +27,26 @@ from rampart.inventory.model import (
     Retention,
     Service,
 )
-from rampart.inventory.problems import Location, Problem
+from rampart.schema.kinds import (
+    Boolean,
+    Choice,
+    Field,
+    Integer,
+    ListOf,
+    MapOf,
+    Number,
+    Record,
+    Text,
+    Timestamp,
+    is_template,
+)
+from rampart.schema.problems import Location, Problem
 
 HOST_OR_GROUP = "host or group"
 DATA_SET = "data set"
 POST = "post"
 
 DATA_CLASSES = ("sensitive", "internal", "public")
-CHECK_TYPES = ("http", "https", "tcp", "smtp", "postgresql", "ssh_command")
 SSH_KEY_TYPES = (
     "ssh-ed25519",
     "ssh-rsa",

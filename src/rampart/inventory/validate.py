@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from rampart.inventory.kinds import (
+from rampart.inventory.schema import DATA_SET
+from rampart.schema.kinds import (
     Boolean,
     Choice,
     Integer,
@@ -26,9 +27,8 @@ from rampart.inventory.kinds import (
     Timestamp,
     is_template,
 )
-from rampart.inventory.problems import Location, Problem, describe_value, did_you_mean
-from rampart.inventory.schema import DATA_SET
-from rampart.inventory.yaml_lines import LineList, LineMap, VaultText
+from rampart.schema.problems import Location, Problem, describe_value, did_you_mean
+from rampart.schema.yaml_lines import LineList, LineMap, VaultText
 
 
 class Invalid:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import json
 import os
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from rampart import commands
+from rampart import commands, ssh
 from rampart.errors import LabError
 from rampart.lab import container, export, image, keys, network, preflight, proxy
 from rampart.lab.config import (
@@ -34,6 +33,7 @@ from rampart.lab.config import (
     LabPaths,
 )
 from rampart.lab.mirror import machine_mirror
+from rampart.ssh import SshTarget
 
 SSH_DEADLINE_SECONDS = 180
 
@@ -110,34 +110,29 @@ def hosts_on_disk(paths: LabPaths) -> list[LabHost]:
     return [LabHost(entry.name, "", ()) for entry in sorted(folder.iterdir()) if entry.is_dir()]
 
 
-def ssh_argv(config: LabConfig, paths: LabPaths, host: LabHost, *extra: str) -> list[str]:
-    """The ssh command line that reaches a lab host as root with host key checking on."""
-    return [
-        "ssh",
-        "-i",
-        str(paths.ssh_key),
-        "-o",
-        f"UserKnownHostsFile={paths.known_hosts}",
-        "-o",
-        "StrictHostKeyChecking=yes",
-        "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "BatchMode=yes" if extra else "BatchMode=no",
-        "-o",
-        "ConnectTimeout=3",
-        f"root@{host.address}",
-        *extra,
-    ]
+def ssh_target(paths: LabPaths, host: LabHost) -> SshTarget:
+    """How to reach a lab host: as root, with the lab's key and its known_hosts file."""
+    return SshTarget(
+        name=host.name,
+        address=host.address,
+        key_file=paths.ssh_key,
+        known_hosts=paths.known_hosts,
+        connect_timeout_seconds=3,
+    )
 
 
-def wait_for_ssh(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> list[str]:
+def answers_ssh(paths: LabPaths, host: LabHost) -> bool:
+    """Whether the host runs a command over SSH right now."""
+    return commands.succeeds(ssh.argv(ssh_target(paths, host), "true"), timeout=10)
+
+
+def wait_for_ssh(paths: LabPaths, hosts: list[LabHost]) -> list[str]:
     """Wait until every host runs a command over SSH; return the names that never did."""
     deadline = time.monotonic() + SSH_DEADLINE_SECONDS
 
     def answers(host: LabHost) -> bool:
         while time.monotonic() < deadline:
-            if commands.succeeds(ssh_argv(config, paths, host, "true"), timeout=10):
+            if answers_ssh(paths, host):
                 return True
             time.sleep(0.3)
         return False
@@ -147,17 +142,17 @@ def wait_for_ssh(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> li
     return [host.name for host, ok in zip(hosts, results, strict=True) if not ok]
 
 
-def refresh_package_lists(config: LabConfig, paths: LabPaths, hosts: list[LabHost]) -> None:
+def refresh_package_lists(paths: LabPaths, hosts: list[LabHost]) -> None:
     """Fetch apt's package lists on new hosts, as an installed server has them."""
     if not hosts:
         return
     started = time.monotonic()
-    update = ("apt-get", "-qq", "-o", "Acquire::Retries=3", "update")
+    update = "apt-get -qq -o Acquire::Retries=3 update"
     with ThreadPoolExecutor(max_workers=len(hosts)) as pool:
         results = list(
             pool.map(
                 lambda host: commands.run(
-                    ssh_argv(config, paths, host, *update), check=False, timeout=300
+                    ssh.argv(ssh_target(paths, host), update), check=False, timeout=300
                 ),
                 hosts,
             )
@@ -229,14 +224,14 @@ def up(release: str | None, extra: int | None) -> int:
         )
         kept = len(config.hosts) - len(booted)
         say(f"booting {len(booted)} host(s), {kept} already running (Debian {config.version})")
-        silent = wait_for_ssh(config, paths, list(config.hosts))
+        silent = wait_for_ssh(paths, list(config.hosts))
         if silent:
             raise LabError(
                 f"{', '.join(silent)} did not answer SSH within {SSH_DEADLINE_SECONDS} s; "
                 f"see {paths.state}/hosts/<host>/console.log"
             )
         say(f"{len(config.hosts)} hosts answer SSH ({time.monotonic() - started:.1f} s)")
-        refresh_package_lists(config, paths, booted)
+        refresh_package_lists(paths, booted)
         say(f"inventory written to {inventory}; try `ansible all -m ping`")
     return 0
 
@@ -309,7 +304,7 @@ def status() -> int:
     with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
         reachable = list(
             pool.map(
-                lambda host: commands.succeeds(ssh_argv(config, paths, host, "true"), timeout=10),
+                lambda host: answers_ssh(paths, host),
                 hosts,
             )
         )
@@ -328,22 +323,7 @@ def status() -> int:
     return 0 if healthy else 1
 
 
-def ssh(host_name: str, remote_command: list[str]) -> int:
+def open_session(host_name: str, remote_command: list[str]) -> int:
     """Replace this process with an SSH session (or command) on a lab host, as root."""
     paths = LabPaths()
-    config = current_config(paths)
-    argv = ssh_argv(config, paths, config.host(host_name), *remote_command)
-    if not remote_command:
-        argv = [*argv[:-1], "-t", argv[-1]]
-    os.execvp(argv[0], argv)  # noqa: S606 - an interactive session is the point
-
-
-def dispatch(arguments: argparse.Namespace) -> int:
-    """Call the lab action the command line names."""
-    if arguments.lab_command == "up":
-        return up(arguments.release, arguments.extra)
-    if arguments.lab_command == "down":
-        return down()
-    if arguments.lab_command == "status":
-        return status()
-    return ssh(arguments.host, arguments.remote_command)
+    ssh.interactive(ssh_target(paths, current_config(paths).host(host_name)), remote_command)

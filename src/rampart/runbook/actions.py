@@ -10,15 +10,16 @@ import operator
 import os
 import posixpath
 import shlex
-import socket
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from rampart.checks import ProbeCheck, run_check
 from rampart.commands import run
 from rampart.errors import ConfigError, RampartError
 from rampart.inventory import Check
@@ -142,61 +143,111 @@ def _playbook(step: Step, context: RunContext, prompter: Prompter) -> Result:
 
 
 def _http(step: Step, context: RunContext, prompter: Prompter) -> Result:
-    requests: list[tuple[str, int, str | None]] = []
+    """GET a URL, or a catalog check on its hosts, exactly as the prober does (no
+    redirects followed, HTTPS verified against `ca_file`)."""
     if step.service:
-        service = context.service(step.service)
-        check = _catalog_check(service.id, service.checks, str(step.check))
-        for host in context.service_hosts(service, step.target):
-            scheme = "https" if check.type == "https" else "http"
-            url = f"{scheme}://{context.address(host)}:{check.port}{check.path or '/'}"
-            status = step.expect_status or check.expect_status or 200
-            requests.append((url, status, step.expect_body or check.expect_body))
+        probes = [
+            replace(
+                probe,
+                expect_status=step.expect_status or probe.expect_status,
+                expect_body=step.expect_body or probe.expect_body,
+                ca_file=Path(step.ca_file) if step.ca_file else None,
+            )
+            for probe in _catalog_probes(step, context, ("http", "https"))
+        ]
     else:
-        requests.append((str(step.url), step.expect_status or 200, step.expect_body))
-    lines = [_http_one(url, status, body, step.timeout_seconds) for url, status, body in requests]
-    passed = all(line.startswith("ok") for line in lines)
-    return Result(passed, "; ".join(lines), "\n".join(lines))
+        probes = [_url_probe(step)]
+    return _probe_all(probes, _url_of)
 
 
-def _http_one(url: str, status: int, body: str | None, timeout: float) -> str:
-    """`ok ...` or `down ...` for one request."""
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - http(s) only
-            code, text = response.status, response.read(65536).decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        code, text = error.code, ""
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        return f"down {url}: {reason}"
-    elapsed = time.monotonic() - started
-    if code != status:
-        return f"down {url}: status {code}, expected {status}"
-    if body and body not in text:
-        return f"down {url}: body lacks '{body}'"
-    return f"ok {url}: {code} in {elapsed:.3f} s"
+def _url_probe(step: Step) -> ProbeCheck:
+    """The http(s) check a step's URL names."""
+    url = urllib.parse.urlsplit(str(step.url))
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ConfigError(f"not an http(s) URL: {step.url}")
+    return ProbeCheck(
+        service="",
+        host=url.hostname,
+        address=url.hostname,
+        name=step.name,
+        type=url.scheme,
+        port=url.port or (443 if url.scheme == "https" else 80),
+        critical=True,
+        interval_seconds=step.timeout_seconds + 1,
+        timeout_seconds=step.timeout_seconds,
+        path=urllib.parse.urlunsplit(("", "", url.path or "/", url.query, "")),
+        expect_status=step.expect_status,
+        expect_body=step.expect_body,
+        ca_file=Path(step.ca_file) if step.ca_file else None,
+    )
+
+
+def _url_of(probe: ProbeCheck) -> str:
+    """The URL an http(s) check requests, for the step's summary."""
+    return f"{probe.type}://{probe.address}:{probe.port}{probe.path}"
 
 
 def _tcp(step: Step, context: RunContext, prompter: Prompter) -> Result:
-    endpoints: list[tuple[str, int]] = []
+    """Connect to a port of the target's hosts, or to a catalog check's port on its hosts."""
     if step.service:
-        service = context.service(step.service)
-        check = _catalog_check(service.id, service.checks, str(step.check))
-        hosts = context.service_hosts(service, step.target)
-        endpoints = [(context.address(host), int(check.port or 0)) for host in hosts]
+        probes = [replace(probe, type="tcp") for probe in _catalog_probes(step, context, None)]
     else:
-        endpoints = [
-            (context.address(host), int(step.port or 0)) for host in context.hosts(str(step.target))
+        probes = [
+            ProbeCheck(
+                service="",
+                host=host,
+                address=context.address(host),
+                name=step.name,
+                type="tcp",
+                port=step.port,
+                critical=True,
+                interval_seconds=step.timeout_seconds + 1,
+                timeout_seconds=step.timeout_seconds,
+            )
+            for host in context.hosts(str(step.target))
         ]
+    return _probe_all(probes, lambda probe: f"{probe.address}:{probe.port}")
+
+
+def _probe_all(probes: list[ProbeCheck], where: Callable[[ProbeCheck], str]) -> Result:
+    """Run each check (`rampart.checks`, as the prober does); passes when all pass."""
     lines = []
-    for address, port in endpoints:
-        try:
-            with socket.create_connection((address, port), timeout=step.timeout_seconds):
-                lines.append(f"ok {address}:{port} accepts connections")
-        except OSError as error:
-            lines.append(f"down {address}:{port}: {error.strerror or error}")
+    for probe in probes:
+        outcome = run_check(probe)
+        if outcome.success:
+            lines.append(f"ok {where(probe)} in {outcome.duration_seconds:.3f} s")
+        else:
+            lines.append(f"down {where(probe)}: {outcome.detail}")
     passed = all(line.startswith("ok") for line in lines)
     return Result(passed, "; ".join(lines), "\n".join(lines))
+
+
+def _catalog_probes(
+    step: Step, context: RunContext, types: tuple[str, ...] | None
+) -> list[ProbeCheck]:
+    """A catalog check on each host of its service (within the step's target), with the
+    step's timeout, so runbooks probe exactly what the prober probes."""
+    service = context.service(str(step.service))
+    check = _catalog_check(service.id, service.checks, str(step.check))
+    if types is not None and check.type not in types:
+        raise ConfigError(f"check '{check.name}' of '{service.id}' is a {check.type} check")
+    return [
+        ProbeCheck(
+            service=service.id,
+            host=host,
+            address=context.address(host),
+            name=check.name,
+            type=check.type,
+            port=check.port,
+            critical=check.critical,
+            interval_seconds=check.interval_seconds,
+            timeout_seconds=step.timeout_seconds,
+            path=check.path or "/",
+            expect_status=check.expect_status,
+            expect_body=check.expect_body,
+        )
+        for host in context.service_hosts(service, step.target)
+    ]
 
 
 def _catalog_check(service: str, checks: tuple[Check, ...], name: str) -> Check:

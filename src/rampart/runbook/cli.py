@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from rampart.ansible_config import add_inventory_option, default_inventory
 from rampart.errors import ConfigError
-from rampart.runbook.journal import history, runs_directory
-from rampart.runbook.load import RunbookInvalid, find_runbook, load_runbook, runbook_files
 
 EXIT_STATUS = {"succeeded": 0, "failed": 1, "interrupted": 130}
 
@@ -16,6 +15,7 @@ EXIT_STATUS = {"succeeded": 0, "failed": 1, "interrupted": 130}
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `runbook` subcommand and its actions."""
     runbook = commands.add_parser("runbook", help="runbooks: show, validate, run and resume them")
+    runbook.set_defaults(handler=dispatch)
     actions = runbook.add_subparsers(dest="runbook_command", required=True, metavar="ACTION")
     directory = argparse.ArgumentParser(add_help=False)
     directory.add_argument("--runbooks", type=Path, default=Path("runbooks"), help="runbook folder")
@@ -39,9 +39,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions.add_parser("list", parents=[directory], help="every runbook with its last run")
     show = actions.add_parser("show", parents=[directory], help="a runbook as Markdown for on-call")
     show.add_argument("runbook", metavar="RUNBOOK")
-    show.add_argument(
-        "--inventory", type=Path, default=Path("inventory/lab"), help="fill templates from it"
-    )
+    add_inventory_option(show, "the inventory to fill templates from")
     show.add_argument("--raw", action="store_true", help="show templates as written")
     validate = actions.add_parser("validate", help="check runbook files against the schema")
     validate.add_argument("paths", nargs="*", type=Path, default=[Path("runbooks")], metavar="PATH")
@@ -49,7 +47,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument("runbook", metavar="RUNBOOK")
     run.add_argument("--drill", action="store_true", help="a drill: inject the fault first")
     run.add_argument("--dry-run", action="store_true", help="print what would run; change nothing")
-    run.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
+    add_inventory_option(run)
     run.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE", help="override a variable"
     )
@@ -60,7 +58,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
-    """Run the chosen action."""
+    """Run the chosen action; the runbook machinery is imported here so `--help` stays fast."""
+    from rampart.runbook.journal import runs_directory
+    from rampart.runbook.load import find_runbook, load_runbook
+
     action = arguments.runbook_command
     if action == "validate":
         return validate(arguments.paths)
@@ -77,7 +78,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
         options = engine.RunOptions(
             drill=False,
             runs=runs_directory(arguments.runs_dir),
-            inventory=Path("inventory/lab"),
+            inventory=default_inventory(),
             metrics=arguments.metrics_dir,
             yes=arguments.yes,
             interactive=interactive,
@@ -104,6 +105,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
 def show(arguments: argparse.Namespace) -> int:
     """Print the runbook as Markdown, templates filled when the inventory can be read."""
     from rampart.runbook import engine
+    from rampart.runbook.load import find_runbook, load_runbook
     from rampart.runbook.render import markdown
 
     runbook = load_runbook(find_runbook(arguments.runbooks, arguments.runbook))
@@ -138,6 +140,8 @@ def _overrides(pairs: list[str], known: set[str]) -> dict[str, str]:
 
 def validate(paths: list[Path]) -> int:
     """Check runbook files (or folders of them); each problem on its own line on stderr."""
+    from rampart.runbook.load import RunbookInvalid, load_runbook, runbook_files
+
     status = 0
     files = [file for path in paths for file in (runbook_files(path) if path.is_dir() else [path])]
     for path in files:
@@ -154,6 +158,8 @@ def validate(paths: list[Path]) -> int:
 
 def list_runbooks(directory: Path) -> int:
     """Id, severity, RTO, last drilled and title of every runbook."""
+    from rampart.runbook.load import load_runbook, runbook_files
+
     print(f"{'RUNBOOK':24} {'SEVERITY':9} {'RTO':>6}  {'LAST DRILLED':26} TITLE")
     for path in runbook_files(directory):
         runbook = load_runbook(path)
@@ -167,6 +173,8 @@ def list_runbooks(directory: Path) -> int:
 
 def show_history(runs: Path, only: str | None) -> int:
     """Past runs from their journals."""
+    from rampart.runbook.journal import history
+
     print(f"{'RUN':48} {'MODE':9} {'STARTED':33} {'SECONDS':>8}  STATUS")
     for run in history(runs):
         if only and run.runbook != only:

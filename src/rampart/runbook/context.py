@@ -17,8 +17,8 @@ import jinja2.sandbox
 from rampart.commands import run
 from rampart.errors import ConfigError, RampartError
 from rampart.inventory import Inventory, Service
-from rampart.inventory.yaml_lines import load
 from rampart.runbook.model import Runbook, Secret, Step
+from rampart.schema.yaml_lines import load
 from rampart.ssh import SshTarget, target_from_vars
 
 TEXT_FIELDS = (
@@ -29,6 +29,7 @@ TEXT_FIELDS = (
     "service",
     "check",
     "expect_body",
+    "ca_file",
     "query",
     "prometheus_url",
     "repository",

@@ -13,11 +13,11 @@ from typing import Any
 
 from rampart.errors import ConfigError
 from rampart.inventory.files import read_yaml
-from rampart.inventory.problems import Location, Problem, describe_value
 from rampart.inventory.validate import INVALID, Conformer
-from rampart.inventory.yaml_lines import LineMap
 from rampart.runbook.model import Runbook, Step
 from rampart.runbook.schema import NAME, RUNBOOK
+from rampart.schema.problems import Location, Problem, describe_value
+from rampart.schema.yaml_lines import LineMap
 
 RUNBOOK_SUFFIXES = (".yml", ".yaml")
 
@@ -63,11 +63,6 @@ def load_runbook(path: Path) -> Runbook:
         raise RunbookInvalid(path, problems)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return Runbook(**values, vars=variables, file=path, digest=digest)
-
-
-def load_directory(directory: Path) -> list[Runbook]:
-    """Every runbook in a directory, by id; raises `RunbookInvalid` for the first bad file."""
-    return [load_runbook(path) for path in runbook_files(directory)]
 
 
 def runbook_files(directory: Path) -> list[Path]:

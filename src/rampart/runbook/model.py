@@ -57,6 +57,7 @@ class Step:
     port: int | None = None
     expect_status: int | None = None
     expect_body: str | None = None
+    ca_file: str | None = None
     query: str | None = None
     compare: str | None = None
     prometheus_url: str | None = None

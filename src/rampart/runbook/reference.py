@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from rampart.inventory.reference import rows
 from rampart.runbook.schema import RUNBOOK_FIELDS
+from rampart.schema.reference import rows
 
 BEGIN_MARKER = "<!-- runbook reference: begin (generated from src/rampart/runbook/schema.py) -->"
 END_MARKER = "<!-- runbook reference: end -->"

@@ -1,4 +1,4 @@
-"""The runbook schema, written in the inventory's schema words (`rampart.inventory.kinds`).
+"""The runbook schema, written in the inventory's schema words (`rampart.schema.kinds`).
 
 One description drives validation (unknown keys rejected, file:line:key in every message)
 and the key reference in docs/runbooks.md. A step, a check and a rollback are one record
@@ -11,18 +11,6 @@ from typing import Any
 
 import jinja2
 
-from rampart.inventory.kinds import (
-    Boolean,
-    Choice,
-    Field,
-    Integer,
-    ListOf,
-    MapOf,
-    Record,
-    Text,
-    Timestamp,
-)
-from rampart.inventory.problems import Location, Problem
 from rampart.runbook.model import (
     CHANGING_KINDS,
     CHECK_KINDS,
@@ -34,6 +22,18 @@ from rampart.runbook.model import (
     Secret,
     Step,
 )
+from rampart.schema.kinds import (
+    Boolean,
+    Choice,
+    Field,
+    Integer,
+    ListOf,
+    MapOf,
+    Record,
+    Text,
+    Timestamp,
+)
+from rampart.schema.problems import Location, Problem
 
 NAME = Text(
     pattern=r"[a-z][a-z0-9_-]{0,62}",
@@ -70,6 +70,7 @@ APPLIES_TO: dict[str, tuple[str, ...]] = {
     "port": ("tcp",),
     "expect_status": ("http",),
     "expect_body": ("http",),
+    "ca_file": ("http",),
     "query": ("prometheus",),
     "compare": ("prometheus",),
     "prometheus_url": ("prometheus",),
@@ -278,11 +279,19 @@ def _action_fields(kinds: tuple[str, ...]) -> tuple[Field, ...]:
         Field(
             "expect_status",
             Integer(minimum=100, maximum=599),
-            "http: status the answer must have. Default 200 (or the catalog check's).",
+            "http: status the answer must have. Default the catalog check's, else any 2xx"
+            " or 3xx (redirects are not followed, as the prober does not follow them).",
             200,
             required=False,
         ),
         Field("expect_body", Text(), "http: text the body must contain.", "ok", required=False),
+        Field(
+            "ca_file",
+            Text(),
+            "http: CA certificates to verify an https answer with. Default the system's.",
+            "/etc/rampart/ca.pem",
+            required=False,
+        ),
         Field("query", Text(), "prometheus: an instant PromQL query.", "up", required=False),
         Field(
             "compare", COMPARE, "prometheus: how each sample must compare.", "== 1", required=False

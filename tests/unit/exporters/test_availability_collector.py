@@ -10,14 +10,13 @@ import time
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from rampart.checks import Outcome, ProbeCheck
 from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import (
     ExporterConfig,
-    ProbeCheck,
     ProbeService,
     Window,
 )
-from rampart.exporters.availability.probes import Outcome
 from rampart.exporters.availability.scheduler import Scheduler
 from rampart.exporters.availability.state import AvailabilityState
 

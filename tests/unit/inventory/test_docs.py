@@ -6,9 +6,9 @@ import re
 
 import yaml
 
-from rampart.inventory.kinds import Field, ListOf, MapOf, Record
 from rampart.inventory.reference import BEGIN_MARKER, END_MARKER, render
 from rampart.inventory.schema import VARIABLES
+from rampart.schema.kinds import Field, ListOf, MapOf, Record
 from tests.unit.inventory.conftest import ROOT
 
 DOCS = (ROOT / "docs/inventory.md").read_text(encoding="utf-8")

@@ -13,10 +13,10 @@ from rampart.inventory import (
     DataClassPolicy,
     InventoryInvalid,
     Port,
-    Problem,
     Retention,
     load_inventory,
 )
+from rampart.schema.problems import Problem
 from tests.unit.inventory.conftest import edit, public_key, write
 
 

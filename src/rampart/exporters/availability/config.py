@@ -14,41 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rampart.checks import CHECK_TYPES, KINDS, ProbeCheck
 from rampart.errors import ConfigError
 
-CHECK_TYPES = ("http", "https", "tcp", "smtp", "postgresql", "ssh_command")
 DEFAULT_LISTEN = "0.0.0.0:9470"
-
-
-@dataclass(frozen=True)
-class ProbeCheck:
-    """One check against one host: what to probe, how often, and how long it may take."""
-
-    service: str
-    host: str
-    address: str
-    name: str
-    type: str
-    port: int | None
-    critical: bool
-    interval_seconds: float
-    timeout_seconds: float
-    path: str = "/"
-    expect_status: int | None = None
-    expect_body: str | None = None
-    database: str | None = None
-    query: str | None = None
-    command: str | None = None
-    user: str | None = None
-    password_file: Path | None = None
-    ssh_key_file: Path | None = None
-    known_hosts_file: Path | None = None
-    ca_file: Path | None = None
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """Service, host and check name: unique within one configuration."""
-        return (self.service, self.host, self.name)
 
 
 @dataclass(frozen=True)
@@ -167,12 +136,8 @@ def parse_check(service: str, entry: Any, where: str) -> ProbeCheck:
 
 
 def _require_type_fields(check: ProbeCheck, where: str) -> None:
-    """The fields a check type cannot work without."""
-    needed = {
-        "postgresql": ("database", "query", "user", "password_file"),
-        "ssh_command": ("command", "user", "ssh_key_file", "known_hosts_file"),
-    }.get(check.type, ())
-    for name in needed:
+    """The fields a check kind cannot work without."""
+    for name in KINDS[check.type].needs:
         if getattr(check, name) is None:
             raise ConfigError(f"{where}: a {check.type} check needs {name}")
 

@@ -14,8 +14,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from rampart.exporters.availability.config import ProbeCheck
-from rampart.exporters.availability.probes import Outcome, run_probe
+from rampart.checks import Outcome, ProbeCheck, run_check
 from rampart.exporters.availability.state import AvailabilityState
 
 MAX_WORKERS = 64
@@ -28,7 +27,7 @@ class Scheduler:
         self,
         checks: tuple[ProbeCheck, ...],
         state: AvailabilityState,
-        probe: Callable[[ProbeCheck], Outcome] = run_probe,
+        probe: Callable[[ProbeCheck], Outcome] = run_check,
         workers: int = MAX_WORKERS,
     ) -> None:
         self._checks = checks

@@ -13,15 +13,15 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from rampart.exporters.availability.config import ExporterConfig, ProbeCheck, ProbeService
-from rampart.exporters.availability.probes import Outcome
+from rampart.checks import Outcome, ProbeCheck
+from rampart.exporters.availability.config import ExporterConfig, ProbeService
 
 # Response-time buckets in seconds (REG-7.1.3): from a LAN hop to a timeout.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class LatestOutcome:
     """The latest outcome of one check and when it arrived (Unix time)."""
 
     check: ProbeCheck
@@ -72,7 +72,7 @@ class Snapshot:
     """Everything one scrape exports, copied at one moment."""
 
     taken_at: float
-    results: tuple[CheckResult, ...]
+    results: tuple[LatestOutcome, ...]
     histograms: Mapping[tuple[str, str, str], Histogram]
     services: tuple[ServiceStatus, ...]
     checks_configured: int
@@ -85,7 +85,7 @@ class AvailabilityState:
         self._config = config
         self._clock = clock
         self._lock = threading.Lock()
-        self._results: dict[tuple[str, str, str], CheckResult] = {}
+        self._results: dict[tuple[str, str, str], LatestOutcome] = {}
         self._histograms = {check.key: Histogram() for check in config.checks}
         self._clocks = {service.id: ServiceClock() for service in config.services}
         self._by_id = {service.id: service for service in config.services}
@@ -95,7 +95,7 @@ class AvailabilityState:
         with self._lock:
             now = self._clock()
             self._account(self._by_id[check.service], now)
-            self._results[check.key] = CheckResult(check, outcome, now)
+            self._results[check.key] = LatestOutcome(check, outcome, now)
             self._histograms[check.key].observe(outcome.duration_seconds)
             self._clocks[check.service].up = self._service_up(self._by_id[check.service])
 

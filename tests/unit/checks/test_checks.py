@@ -1,12 +1,11 @@
-"""Probes against real loopback servers: what passes, what fails and why."""
+"""Every check kind against real loopback servers: what passes, what fails and why."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-from rampart.exporters.availability.config import ProbeCheck
-from rampart.exporters.availability.probes import run_probe
+from rampart.checks import ProbeCheck, run_check
 
 
 def make_check(check_type: str, port: int, **fields: object) -> ProbeCheck:
@@ -26,15 +25,15 @@ def make_check(check_type: str, port: int, **fields: object) -> ProbeCheck:
 
 
 def test_http_passes_on_status_and_body(http_port: int) -> None:
-    outcome = run_probe(make_check("http", http_port, path="/health", expect_body="ok"))
+    outcome = run_check(make_check("http", http_port, path="/health", expect_body="ok"))
     assert outcome.success, outcome.detail
     assert 0 < outcome.duration_seconds < 1
 
 
 def test_http_fails_on_wrong_body_or_status(http_port: int) -> None:
-    body = run_probe(make_check("http", http_port, path="/", expect_body="Finance"))
-    status = run_probe(make_check("http", http_port, path="/nope"))
-    expected = run_probe(make_check("http", http_port, path="/", expect_status=201))
+    body = run_check(make_check("http", http_port, path="/", expect_body="Finance"))
+    status = run_check(make_check("http", http_port, path="/nope"))
+    expected = run_check(make_check("http", http_port, path="/", expect_status=201))
     assert not body.success and "body does not contain 'Finance'" in body.detail
     assert not status.success and status.detail == "status 404"
     assert not expected.success and expected.detail == "status 200, expected 201"
@@ -43,14 +42,14 @@ def test_http_fails_on_wrong_body_or_status(http_port: int) -> None:
 def test_tcp_passes_on_a_listener_and_fails_on_a_closed_port(
     http_port: int, closed_port: int
 ) -> None:
-    assert run_probe(make_check("tcp", http_port)).success
-    refused = run_probe(make_check("tcp", closed_port))
+    assert run_check(make_check("tcp", http_port)).success
+    refused = run_check(make_check("tcp", closed_port))
     assert not refused.success and "refused" in refused.detail.lower()
 
 
 def test_smtp_needs_a_220_banner(banner_port: Callable[[bytes], int]) -> None:
-    good = run_probe(make_check("smtp", banner_port(b"220 mail ESMTP Postfix\r\n")))
-    bad = run_probe(make_check("smtp", banner_port(b"554 go away\r\n")))
+    good = run_check(make_check("smtp", banner_port(b"220 mail ESMTP Postfix\r\n")))
+    bad = run_check(make_check("smtp", banner_port(b"554 go away\r\n")))
     assert good.success, good.detail
     assert not bad.success and "unexpected SMTP banner '554 go away'" in bad.detail
 
@@ -63,7 +62,7 @@ def test_a_silent_server_fails_within_the_timeout(banner_port: Callable[[bytes],
     listener.listen(1)
     try:
         started = time.monotonic()
-        outcome = run_probe(make_check("smtp", listener.getsockname()[1]))
+        outcome = run_check(make_check("smtp", listener.getsockname()[1]))
         elapsed = time.monotonic() - started
     finally:
         listener.close()
@@ -78,7 +77,7 @@ def test_postgresql_against_a_closed_port_fails_without_leaking(
 
     secret = Path(str(tmp_path)) / "password"
     secret.write_text("do-not-print-me\n")
-    outcome = run_probe(
+    outcome = run_check(
         make_check(
             "postgresql",
             closed_port,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rampart.errors import ConfigError
-from rampart.inventory.yaml_lines import LineList, LineMap
+from rampart.schema.yaml_lines import LineList, LineMap
 
 
 @dataclass(frozen=True)
@@ -24,18 +23,6 @@ class Problem:
     def __str__(self) -> str:
         place = str(self.file) if self.line is None else f"{self.file}:{self.line}"
         return f"{place}: {self.key}: {self.message}" if self.key else f"{place}: {self.message}"
-
-
-class InventoryInvalid(ConfigError):  # noqa: N818 - the name callers rely on
-    """The inventory cannot be used; `problems` lists every mistake found, in file order."""
-
-    def __init__(self, directory: Path, problems: Sequence[Problem]) -> None:
-        self.directory = directory
-        self.problems = list(problems)
-        count = len(self.problems)
-        first = f": {self.problems[0]}" if self.problems else ""
-        more = f" (and {count - 1} more; see `rampart inventory validate`)" if count > 1 else ""
-        super().__init__(f"inventory {directory} is not valid{first}{more}")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from rampart.inventory.problems import Location, Problem
+from rampart.schema.problems import Location, Problem
 
 RecordRule: TypeAlias = Callable[[dict[str, Any], Location, list[Problem]], None]
 """A check across the fields of one record; it may fill in defaults that depend on others."""

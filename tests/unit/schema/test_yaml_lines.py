@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from rampart.inventory.yaml_lines import LineList, LineMap, VaultText, is_vault_file, load
+from rampart.schema.yaml_lines import LineList, LineMap, VaultText, is_vault_file, load
 
 TEXT = """\
 ---

@@ -1,0 +1,72 @@
+"""The default inventory, found the way Ansible finds it, so `rampart` and
+`ansible-playbook` run without `-i` read the same inventory.
+
+Ansible takes `$ANSIBLE_INVENTORY` (relative to the working folder), else `inventory =`
+in `[defaults]` of the first ansible.cfg of: `$ANSIBLE_CONFIG` (a file or a folder holding
+one), `./ansible.cfg` (ignored when the folder is world-writable), `~/.ansible.cfg`,
+`/etc/ansible/ansible.cfg`; a relative path there is relative to that file's folder. With
+neither, it is `/etc/ansible/hosts`. Of a comma-separated list, Rampart reads the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import configparser
+import os
+import stat
+from pathlib import Path
+
+from rampart.errors import ConfigError
+
+ANSIBLE_DEFAULT_INVENTORY = Path("/etc/ansible/hosts")
+
+
+def config_file() -> Path | None:
+    """The ansible.cfg Ansible would read here, or None."""
+    candidates: list[Path] = []
+    if named := os.environ.get("ANSIBLE_CONFIG"):
+        path = Path(named).expanduser()
+        candidates.append(path / "ansible.cfg" if path.is_dir() else path)
+    if not Path.cwd().stat().st_mode & stat.S_IWOTH:
+        candidates.append(Path.cwd() / "ansible.cfg")
+    candidates += [Path("~/.ansible.cfg").expanduser(), Path("/etc/ansible/ansible.cfg")]
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def default_inventory() -> Path:
+    """The inventory `ansible-playbook` uses without `-i` (see the module's docstring)."""
+    if sources := os.environ.get("ANSIBLE_INVENTORY"):
+        return Path.cwd() / Path(_first(sources)).expanduser()
+    path = config_file()
+    if path is None:
+        return ANSIBLE_DEFAULT_INVENTORY
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read it as Ansible's configuration: {error}") from None
+    sources = parser.get("defaults", "inventory", fallback="")
+    if not sources.strip():
+        return ANSIBLE_DEFAULT_INVENTORY
+    return path.parent / Path(_first(sources)).expanduser()
+
+
+def inventory_help(what: str = "the inventory folder") -> str:
+    """The help of an inventory argument: where its default comes from, and what it is now."""
+    return (
+        f"{what} (default: $ANSIBLE_INVENTORY, else `inventory` of the ansible.cfg Ansible"
+        f" would use; here {default_inventory()})"
+    )
+
+
+def add_inventory_option(
+    parser: argparse.ArgumentParser, what: str = "the inventory folder"
+) -> None:
+    """`--inventory`, defaulting to the inventory Ansible would use."""
+    parser.add_argument(
+        "--inventory", type=Path, default=default_inventory(), help=inventory_help(what)
+    )
+
+
+def _first(sources: str) -> str:
+    return sources.split(",")[0].strip()

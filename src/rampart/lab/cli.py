@@ -1,0 +1,38 @@
+"""`rampart lab up | down | status | ssh`: its arguments and handler."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `lab` subcommand and its actions."""
+    lab = commands.add_parser("lab", help="the lab: a fleet of real Debian hosts on this machine")
+    actions = lab.add_subparsers(dest="lab_command", required=True, metavar="ACTION")
+    up = actions.add_parser("up", help="build (once) and start the lab; safe to repeat")
+    up.add_argument(
+        "--release",
+        choices=["trixie", "bookworm", "13", "12"],
+        default=None,
+        help="Debian release of the hosts (default: trixie, Debian 13; kept from the last up)",
+    )
+    up.add_argument("--extra", type=int, default=None, metavar="N", help="add N plain hosts")
+    actions.add_parser("down", help="stop the lab and remove everything it made")
+    actions.add_parser("status", help="show each host: running, reachable, memory")
+    ssh = actions.add_parser("ssh", help="open a root shell (or run a command) on a host")
+    ssh.add_argument("host")
+    ssh.add_argument("remote_command", nargs=argparse.REMAINDER, metavar="COMMAND")
+    lab.set_defaults(handler=dispatch)
+
+
+def dispatch(arguments: argparse.Namespace) -> int:
+    """Call the lab action the command line names."""
+    from rampart.lab import actions
+
+    if arguments.lab_command == "up":
+        return actions.up(arguments.release, arguments.extra)
+    if arguments.lab_command == "down":
+        return actions.down()
+    if arguments.lab_command == "status":
+        return actions.status()
+    return actions.open_session(arguments.host, arguments.remote_command)

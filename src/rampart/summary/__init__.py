@@ -1,0 +1,1 @@
+"""`rampart summary`: what `make up` ends with (see `report`)."""
