@@ -51,7 +51,7 @@ def test_textfile_is_replaced_whole_and_leaves_no_temporary(tmp_path: Path) -> N
     write_atomically(target, render([Family("rampart_x_total", "x", "counter").add(2)]))
     assert (
         target.read_text()
-        == "# HELP rampart_x_total x\n# TYPE rampart_x_total counter\nrampart_x_total 2\n"
+        == "# HELP rampart_x_total x\n# TYPE rampart_x_total counter\nrampart_x_total 2.0\n"
     )
     assert [path.name for path in tmp_path.iterdir()] == ["rampart_backup.prom"]
 
