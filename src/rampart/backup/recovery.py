@@ -16,7 +16,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from rampart.backup import postgres
@@ -67,6 +67,13 @@ class ClassResult:
     mismatches: list[str] = field(default_factory=list)
     checks: dict[str, str] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)
+
+    def journal_fields(self) -> dict[str, object]:
+        """The result as `class_finished` journals it (the first 50 mismatches)."""
+        fields = asdict(self)
+        fields["snapshot"] = fields.pop("snapshot_id")
+        fields["mismatches"] = self.mismatches[:50]
+        return fields
 
 
 # What happens to verified data: given the configuration, the data, the scratch databases
@@ -201,21 +208,7 @@ def run_classes(
                 result.status = INTERRUPTED if interrupted else FAILED
                 result.cause, failure = error.reason, str(error)
                 first_error = first_error or error
-            journal.write(
-                "class_finished",
-                data_class=name,
-                status=result.status,
-                reason=failure,
-                cause=result.cause,
-                snapshot=result.snapshot_id,
-                seconds=result.seconds,
-                rpo_seconds=result.rpo_seconds,
-                files_verified=result.files_verified,
-                bytes_verified=result.bytes_verified,
-                mismatches=result.mismatches[:50],
-                checks=result.checks,
-                kept=result.kept,
-            )
+            journal.write("class_finished", reason=failure, **result.journal_fields())
             results.append(result)
             on_finished(result)
             if first_error is not None and (ending or result.status == INTERRUPTED):
