@@ -5,9 +5,11 @@ happens, so a run that is killed leaves everything it did up to that moment. Eve
 `time` (UTC, ISO-8601), `event` (a name from `EVENTS`) and the event's fields; a journal
 that several runs share (the backup's) also puts the run's id and host on every line.
 
-A kill can cut the last line short: the reader drops that line. Anything else that does not
-read as a journal (an empty file, a line in the middle that is not JSON, a line that is not
-an object with an `event`) is a damaged journal, reported in one line.
+A kill can cut the last line short: the reader drops that line, and the next writer to open
+the journal (a resumed run, the next drill) removes it first, so it never ends up in the
+middle of the file. Anything else that does not read as a journal (an empty file, a line in
+the middle that is not JSON, a line that is not an object with an `event`) is a damaged
+journal, reported in one line.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class Journal:
         self.context = context
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+            drop_cut_short_line(path)
             self._file: TextIO = path.open("a", encoding="utf-8")
         except OSError as error:
             advice = f"; {hint}" if hint else ""
@@ -111,6 +114,27 @@ class Journal:
 
     def __exit__(self, *_exception: object) -> None:
         self.close()
+
+
+TAIL_BYTES = 1 << 20  # an event is far shorter (step output is cut at a few kB)
+
+
+def drop_cut_short_line(path: Path) -> None:
+    """Cut a last line that a kill left without its newline off the journal, if any."""
+    try:
+        file = path.open("rb+")
+    except FileNotFoundError:
+        return
+    with file:
+        size = file.seek(0, os.SEEK_END)
+        start = max(0, size - TAIL_BYTES)
+        file.seek(start)
+        tail = file.read()
+        if not tail or tail.endswith(b"\n"):
+            return
+        newline = tail.rfind(b"\n")
+        if newline >= 0 or start == 0:
+            file.truncate(start + newline + 1)
 
 
 def read_journal(path: Path) -> list[dict[str, Any]]:

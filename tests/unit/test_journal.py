@@ -40,6 +40,20 @@ def test_a_last_line_cut_short_by_a_kill_is_dropped(tmp_path: Path) -> None:
     assert read_journal(path) == [{"event": "run_started"}]
 
 
+def test_the_next_writer_removes_a_cut_short_line_so_the_journal_stays_whole(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "drill.jsonl"
+    path.write_text('{"event": "run_started"}\n{"event": "restore_sta', encoding="utf-8")
+    with Journal(path, run="second") as journal:
+        journal.write("run_started")
+    events = read_journal(path)
+    assert [(event["event"], event.get("run")) for event in events] == [
+        ("run_started", None),
+        ("run_started", "second"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

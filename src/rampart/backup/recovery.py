@@ -192,9 +192,9 @@ def run_classes(
         return RecoveryInterruptedError(f"{operation} interrupted by signal {name}")
 
     with (
-        Journal(journal_path, run=run_id, host=config.host) as journal,
         raised_on_signals(stopped),
-        host_lock(config),
+        host_lock(config),  # first: the journal is written by one run at a time
+        Journal(journal_path, run=run_id, host=config.host) as journal,
     ):
         journal.write(RUN_STARTED, operation=operation, classes=classes, pid=os.getpid(), **started)
         for name in classes:
