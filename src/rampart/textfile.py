@@ -1,18 +1,23 @@
 """Prometheus metrics in node_exporter's textfile format, written atomically.
 
 The one way Rampart writes metrics for node_exporter's textfile collector (backups, drills,
-runbooks, the access review): a family is a name, a help text, a type and samples; the file
-is written beside its target and renamed over it, so node_exporter never reads half a file.
+runbooks, the access review): a family is a name, a help text, a type and samples; the text
+is prometheus_client's exposition format (`generate_latest` on a registry of its own), and
+the file is written beside its target and renamed over it, so node_exporter never reads
+half a file.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 
 
 @dataclass
@@ -29,39 +34,31 @@ class Family:
         self.samples.append((labels, value))
         return self
 
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _number(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
+    def metric(self) -> Metric:
+        """The family as a prometheus_client metric (labels in name order)."""
+        metric = Metric(self.name.removesuffix("_total"), self.help, self.kind)
+        sample_name = f"{metric.name}_total" if self.kind == "counter" else self.name
+        for labels, value in self.samples:
+            metric.add_sample(sample_name, dict(sorted(labels.items())), float(value))
+        return metric
 
 
-def _labels(labels: Mapping[str, str]) -> str:
-    if not labels:
-        return ""
-    inner = ",".join(f'{key}="{_escape(value)}"' for key, value in sorted(labels.items()))
-    return "{" + inner + "}"
+class _Families(Collector):
+    """A collector that yields the given families (those with samples)."""
+
+    def __init__(self, families: Iterable[Family]) -> None:
+        self._families = [family for family in families if family.samples]
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self._families:
+            yield family.metric()
 
 
 def render(families: Iterable[Family]) -> str:
     """The exposition text of the families (families without samples are left out)."""
-    lines = []
-    for family in families:
-        if not family.samples:
-            continue
-        lines.append(f"# HELP {family.name} {_escape(family.help)}")
-        lines.append(f"# TYPE {family.name} {family.kind}")
-        for labels, value in family.samples:
-            lines.append(f"{family.name}{_labels(labels)} {_number(value)}")
-    return "\n".join(lines) + "\n"
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families(families))
+    return generate_latest(registry).decode("utf-8")
 
 
 def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:

@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 from rampart.commands import run
+from rampart.journal import read_journal
 from rampart.runbook import engine
 from rampart.runbook.evidence import timings
-from rampart.runbook.journal import JOURNAL_NAME, read_journal
+from rampart.runbook.journal import JOURNAL_NAME
 from rampart.runbook.load import load_runbook
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -155,7 +155,7 @@ def test_sigterm_mid_restore_leaves_live_data_and_no_scratch(hr: testinfra.host.
             time.sleep(0.5)
         lines = journal(hr)
         assert lines[-1]["event"] == "run_finished"
-        assert lines[-1]["outcome"] == "interrupted"
+        assert lines[-1]["status"] == "interrupted"
         assert "interrupted" in hr.check_output(f"journalctl -u {unit} -o cat --no-pager")
         assert hr.run("pgrep -x restic").rc != 0
         assert tree_digest(hr, DOCUMENTS) == live

@@ -98,8 +98,8 @@ def test_the_restore_drill_runbook_runs_on_its_schedule_from_the_drill_host(
     assert events[0]["runbook"] == "restore-drill" and events[-1]["status"] == "succeeded"
     for name in BACKED_UP:
         drilled = journal(fleet[name])[before[name] :]
-        assert drilled[-1]["event"] == "drill_finished", name
-        assert drilled[-1]["outcome"] == "passed", name
+        assert drilled[-1]["event"] == "run_finished", name
+        assert drilled[-1]["status"] == "succeeded", name
     evidence = mon.file(f"/var/lib/rampart/runbooks/{latest}/evidence.md")
     assert evidence.contains("restore-and-verify")
 
@@ -240,8 +240,8 @@ def test_sigterm_mid_restore_cleans_up_and_records_interrupted(
                 break
             time.sleep(0.5)
         lines = journal(host)
-        assert lines[-1]["event"] == "drill_finished"
-        assert lines[-1]["outcome"] == "interrupted"
+        assert lines[-1]["event"] == "run_finished"
+        assert lines[-1]["status"] == "interrupted"
         assert any(line["event"] == "scratch_removed" for line in lines[-4:])
         assert outcome(host, "public")[0] == "interrupted"
         assert host.run("pgrep -x restic").rc != 0

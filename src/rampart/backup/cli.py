@@ -97,13 +97,14 @@ def dispatch(arguments: argparse.Namespace) -> int:
             print(
                 f"{result.data_class}: passed, snapshot {result.snapshot_id[:8]}, "
                 f"{result.files_verified} files, {result.bytes_verified} bytes verified, "
-                f"RTO {result.rto_seconds:.1f} s, RPO {result.rpo_seconds:.0f} s"
+                f"RTO {result.seconds:.1f} s, RPO {result.rpo_seconds:.0f} s"
             )
         return 0
     if arguments.backup_command == "restore":
-        from rampart.backup.restore import RestoreResult, run_restore
+        from rampart.backup.recovery import ClassResult
+        from rampart.backup.restore import run_restore
 
-        def report(result: RestoreResult) -> None:
+        def report(result: ClassResult) -> None:
             kept = f", kept {' '.join(result.kept)}" if result.kept else ""
             print(
                 f"{result.data_class}: restored, snapshot {result.snapshot_id[:8]}, "

@@ -4,19 +4,27 @@ It reads the repositories' layout only (file names, sizes and times; restic encr
 contents and the server has no password): snapshot count (files in `snapshots/`), newest
 snapshot time (the newest of those files), repository size, and locks (files in `locks/`,
 with the oldest one's age). A background thread refreshes a cache every `interval`
-seconds; a scrape renders the cache, so its cost does not grow with the repositories.
+seconds; at each scrape a prometheus_client collector builds fresh metric families from
+the cache (never from the disk), so a scrape's cost does not grow with the repositories,
+and says how old the cache is. Served by Rampart's one metrics server (TLS, basic auth).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from rampart.errors import ConfigError
 from rampart.exporters.web import MetricsServer, WebConfig, load_web_config
-from rampart.textfile import Family, render
 
 
 @dataclass(frozen=True)
@@ -74,81 +82,113 @@ def read_all(root: Path, layout: str) -> list[RepositoryFacts]:
     return facts
 
 
+@dataclass(frozen=True)
+class CacheState:
+    """What a scrape serves: the facts, whether the last refresh worked, when it ran and
+    how long it took."""
+
+    facts: tuple[RepositoryFacts, ...] = ()
+    ok: bool = False
+    refreshed: float = 0.0
+    refresh_seconds: float = 0.0
+
+
 class Cache:
-    """The last facts read, their time, and whether the last refresh worked."""
+    """The last facts read from the repositories; `refresh` reads them again."""
 
     def __init__(self, root: Path, layout: str) -> None:
         self.root = root
         self.layout = layout
-        self.facts: list[RepositoryFacts] = []
-        self.refreshed = 0.0
-        self.refresh_seconds = 0.0
-        self.ok = False
+        self._state = CacheState()
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
         """Read every repository again; keep the old facts if reading fails."""
         started = time.monotonic()
         try:
-            facts = read_all(self.root, self.layout)
-            ok = True
+            facts, ok = tuple(read_all(self.root, self.layout)), True
         except OSError:
-            facts, ok = self.facts, False
+            facts, ok = self._state.facts, False
+        state = CacheState(facts, ok, time.time(), time.monotonic() - started)
         with self._lock:
-            self.facts, self.ok = facts, ok
-            self.refreshed = time.time()
-            self.refresh_seconds = time.monotonic() - started
+            self._state = state
 
-    def families(self, now: float | None = None) -> list[Family]:
-        """Fresh metric families from the cache (no file system access)."""
-        now = time.time() if now is None else now
+    def state(self) -> CacheState:
+        """The state as of the last refresh (no file system access)."""
         with self._lock:
-            facts, ok = list(self.facts), self.ok
-            refreshed, refresh_seconds = self.refreshed, self.refresh_seconds
-        snapshots = Family("rampart_backup_server_snapshots", "Snapshots in the host's repository.")
-        newest = Family(
-            "rampart_backup_server_newest_snapshot_timestamp_seconds",
-            "When the newest snapshot of the host's repository was written.",
+            return self._state
+
+
+class BackupServerCollector(Collector):
+    """Fresh `rampart_backup_server_*` families at each scrape from a cache state.
+
+    The data source is injected (a callable returning a `CacheState`), so tests feed it
+    fixed facts and the clock; the exporter passes `Cache.state`."""
+
+    def __init__(
+        self, source: Callable[[], CacheState], clock: Callable[[], float] = time.time
+    ) -> None:
+        self._source = source
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        """Every family from one state."""
+        state, now = self._source(), self._clock()
+        yield gauge(
+            "rampart_backup_server_up",
+            "1 if the last refresh read the repositories.",
+            1 if state.ok else 0,
         )
-        age = Family(
-            "rampart_backup_server_newest_snapshot_age_seconds",
-            "Age of the newest snapshot of the host's repository.",
+        yield gauge(
+            "rampart_backup_server_cache_age_seconds",
+            "Age of the facts served.",
+            max(0.0, now - state.refreshed) if state.refreshed else 0.0,
         )
-        size = Family(
-            "rampart_backup_server_repository_size_bytes", "Size of the host's repository."
+        yield gauge(
+            "rampart_backup_server_refresh_duration_seconds",
+            "How long the last refresh of the cache took.",
+            state.refresh_seconds,
         )
-        locks = Family("rampart_backup_server_locks", "Lock files in the host's repository.")
-        lock_age = Family(
-            "rampart_backup_server_oldest_lock_age_seconds",
-            "Age of the oldest lock in the host's repository (0: none).",
-        )
-        for repository in facts:
-            snapshots.add(repository.snapshots, host=repository.host)
+        per_host = {
+            "snapshots": ("rampart_backup_server_snapshots", "Snapshots in the host's repository."),
+            "newest": (
+                "rampart_backup_server_newest_snapshot_timestamp_seconds",
+                "When the newest snapshot of the host's repository was written.",
+            ),
+            "age": (
+                "rampart_backup_server_newest_snapshot_age_seconds",
+                "Age of the newest snapshot of the host's repository.",
+            ),
+            "size": (
+                "rampart_backup_server_repository_size_bytes",
+                "Size of the host's repository.",
+            ),
+            "locks": ("rampart_backup_server_locks", "Lock files in the host's repository."),
+            "lock_age": (
+                "rampart_backup_server_oldest_lock_age_seconds",
+                "Age of the oldest lock in the host's repository (0: none).",
+            ),
+        }
+        families = {
+            key: GaugeMetricFamily(name, help_text, labels=["host"])
+            for key, (name, help_text) in per_host.items()
+        }
+        for repository in state.facts:
+            host = [repository.host]
+            families["snapshots"].add_metric(host, repository.snapshots)
             if repository.newest_snapshot is not None:
-                newest.add(repository.newest_snapshot, host=repository.host)
-                age.add(max(0.0, now - repository.newest_snapshot), host=repository.host)
-            size.add(repository.size_bytes, host=repository.host)
-            locks.add(repository.locks, host=repository.host)
+                families["newest"].add_metric(host, repository.newest_snapshot)
+                families["age"].add_metric(host, max(0.0, now - repository.newest_snapshot))
+            families["size"].add_metric(host, repository.size_bytes)
+            families["locks"].add_metric(host, repository.locks)
             oldest = repository.oldest_lock
-            lock_age.add(0.0 if oldest is None else max(0.0, now - oldest), host=repository.host)
-        return [
-            Family("rampart_backup_server_up", "1 if the last refresh read the repositories.").add(
-                1 if ok else 0
-            ),
-            Family("rampart_backup_server_cache_age_seconds", "Age of the facts served.").add(
-                max(0.0, now - refreshed) if refreshed else 0.0
-            ),
-            Family(
-                "rampart_backup_server_refresh_duration_seconds",
-                "How long the last refresh of the cache took.",
-            ).add(refresh_seconds),
-            snapshots,
-            newest,
-            age,
-            size,
-            locks,
-            lock_age,
-        ]
+            families["lock_age"].add_metric(host, 0.0 if oldest is None else max(0.0, now - oldest))
+        yield from families.values()
+
+
+def gauge(name: str, help_text: str, value: float) -> GaugeMetricFamily:
+    """A gauge family with one sample and no labels."""
+    return GaugeMetricFamily(name, help_text, value=value)
 
 
 def refresh_forever(cache: Cache, interval: float, stop: threading.Event) -> None:
@@ -160,22 +200,29 @@ def refresh_forever(cache: Cache, interval: float, stop: threading.Event) -> Non
 
 def make_server(cache: Cache, address: str, port: int, web: WebConfig) -> MetricsServer:
     """Rampart's metrics server (TLS, basic auth) answering /metrics from the cache."""
-    return MetricsServer((address, port), lambda: render(cache.families()).encode("utf-8"), web)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(BackupServerCollector(cache.state))
+    return MetricsServer((address, port), lambda: generate_latest(registry), web)
 
 
 def serve(
     root: Path, layout: str, address: str, port: int, interval: float, web_config: Path | None
 ) -> int:
-    """Run the exporter until stopped."""
+    """Run the exporter until stopped; bad settings are one line (exit 2)."""
+    if not math.isfinite(interval) or interval <= 0:
+        raise ConfigError(f"--interval must be a positive number of seconds, not {interval}")
     web = load_web_config(web_config)
     cache = Cache(root, layout)
     cache.refresh()
+    try:
+        server = make_server(cache, address, port, web)
+    except OSError as error:
+        raise ConfigError(f"cannot listen on {address}:{port}: {error.strerror or error}") from None
     stop = threading.Event()
     refresher = threading.Thread(
         target=refresh_forever, args=(cache, interval, stop), daemon=True, name="refresh"
     )
     refresher.start()
-    server = make_server(cache, address, port, web)
     try:
         server.serve_forever()
     finally:

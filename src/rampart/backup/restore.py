@@ -8,56 +8,25 @@ content kept as `<path>.before-restore-<stamp>`), each database for its scratch 
 (the live one kept as `<db>_before_restore_<stamp>`). A failure before the swap leaves
 live data untouched. SIGTERM or SIGINT removes the scratch data and scratch databases and
 leaves each path and database either untouched or fully swapped. Every step is a line in
-the restore journal.
+the restore journal. The pipeline is the drill's (`rampart.backup.recovery`), ending in
+the swap.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rampart.backup import postgres, swap
 from rampart.backup.config import BackupConfig
-from rampart.backup.journal import Journal
+from rampart.backup.recovery import ClassResult, choose_snapshot, run_classes
 from rampart.backup.restic import Snapshot
-from rampart.backup.runner import TAG, class_tag
-from rampart.backup.scratch import (
-    MismatchError,
-    VerifiedSnapshot,
-    load_scratch_database,
-    new_run_id,
-    prepare_scratch,
-    raise_on_mismatches,
-    restore_and_verify,
-    selected_classes,
-)
-from rampart.backup.state import host_lock
+from rampart.backup.scratch import MismatchError, VerifiedSnapshot, selected_classes
 from rampart.errors import BackupError
-from rampart.interrupts import raised_on_signals, signals_deferred
-
-
-class RestoreInterruptedError(BackupError):
-    """The restore got SIGTERM (or SIGINT); scratch data is removed before it exits."""
-
-    exit_code = 130
-    reason = "interrupted"
-
-
-@dataclass
-class RestoreResult:
-    """What the restore of one data class did."""
-
-    data_class: str
-    snapshot_id: str = ""
-    files_verified: int = 0
-    bytes_verified: int = 0
-    seconds: float = 0.0
-    kept: list[str] = field(default_factory=list)
+from rampart.interrupts import signals_deferred
+from rampart.journal import SUCCEEDED, Journal
 
 
 def check_arguments(
@@ -67,17 +36,6 @@ def check_arguments(
     if snapshot_id and not data_class:
         raise BackupError("--snapshot needs --data-class (a snapshot is one class)", reason="usage")
     return selected_classes(config, data_class)
-
-
-def pick_snapshot(snapshots: list[Snapshot], wanted: str | None, data_class: str) -> Snapshot:
-    """The latest of the class's snapshots (oldest first), or the one whose id starts so."""
-    matches = [s for s in snapshots if wanted is None or s.id.startswith(wanted)]
-    if not matches:
-        which = f"snapshot {wanted}" if wanted else "snapshot"
-        raise BackupError(f"no {which} of data class {data_class}", reason="no_snapshot")
-    if wanted is not None and len(matches) > 1:
-        raise BackupError(f"snapshot id {wanted} is ambiguous, give more of it", reason="usage")
-    return matches[-1]
 
 
 def restored_trees(
@@ -108,7 +66,7 @@ def swap_paths(trees: dict[Path, Path], stamp: str, journal: Journal) -> list[st
         for live, tree in incoming.items():
             with signals_deferred():
                 kept_at = swap.swap_in(tree, live, stamp)
-                journal.record("path_swapped", path=str(live), kept=str(kept_at or ""))
+                journal.write("path_swapped", path=str(live), kept=str(kept_at or ""))
             if kept_at is not None:
                 kept.append(str(kept_at))
     finally:
@@ -128,91 +86,41 @@ def swap_databases(scratch_databases: dict[str, str], stamp: str, journal: Journ
         with signals_deferred():
             existed = postgres.swap_database(scratch_database, live, kept_as)
             del scratch_databases[live]
-            journal.record("database_swapped", database=live, kept=kept_as if existed else "")
+            journal.write("database_swapped", database=live, kept=kept_as if existed else "")
         if existed:
             kept.append(kept_as)
     return kept
 
 
-def restore_class(
+def swap_class_in(
     config: BackupConfig,
-    result: RestoreResult,
-    snapshot_id: str | None,
-    run_id: str,
+    verified: VerifiedSnapshot,
+    scratch_databases: dict[str, str],
     journal: Journal,
+    result: ClassResult,
 ) -> None:
-    """Restore one class in place: scratch, verify, check databases, then swap; fills
-    `result` and always removes the scratch data."""
-    started = time.monotonic()
-    data_class = result.data_class
-    snapshots = config.repository.snapshots([TAG, class_tag(data_class)])
-    snapshot = pick_snapshot(snapshots, snapshot_id, data_class)
-    result.snapshot_id = snapshot.id
+    """The restore's ending: swap the verified trees, then the scratch databases, in."""
     stamp = swap.restore_stamp(datetime.now(UTC))
-    journal.record("restore_started", data_class=data_class, snapshot=snapshot.id, stamp=stamp)
-    scratch_databases: dict[str, str] = {}
-    try:
-        scratch = prepare_scratch(config, run_id, data_class)
-        verified = restore_and_verify(config, data_class, snapshot, scratch, journal)
-        raise_on_mismatches(data_class, verified.verification.mismatches)
-        result.files_verified = verified.verification.files_verified
-        result.bytes_verified = verified.verification.bytes_verified
-        trees = restored_trees(config, data_class, verified)
-        for database in verified.manifest.databases:
-            scratch_databases[database.name] = f"rampart_restore_{database.name}_{run_id}"[:63]
-            checked = load_scratch_database(
-                database,
-                verified.restored,
-                scratch,
-                scratch_databases[database.name],
-                as_dumped=True,
-            )
-            raise_on_mismatches(data_class, checked.mismatches)
-            journal.record(
-                "database_checked",
-                database=database.name,
-                tables=checked.tables,
-                checks=checked.checks,
-            )
-        result.kept += swap_paths(trees, stamp, journal)
-        result.kept += swap_databases(scratch_databases, stamp, journal)
-    finally:
-        for scratch_database in scratch_databases.values():
-            postgres.drop_scratch(scratch_database)
-        shutil.rmtree(config.scratch_dir / run_id, ignore_errors=True)
-        result.seconds = time.monotonic() - started
-        journal.record("scratch_removed", data_class=data_class)
+    trees = restored_trees(config, result.data_class, verified)
+    result.kept += swap_paths(trees, stamp, journal)
+    result.kept += swap_databases(scratch_databases, stamp, journal)
 
 
 def run_restore(
     config: BackupConfig,
     data_class: str | None = None,
     snapshot_id: str | None = None,
-    on_restored: Callable[[RestoreResult], None] = lambda _result: None,
-) -> list[RestoreResult]:
+    on_restored: Callable[[ClassResult], None] = lambda _result: None,
+) -> list[ClassResult]:
     """Restore every data class of the host (or one), each in turn; stop at the first
     failure, whose error says which class and why (what was restored before stays)."""
     classes = check_arguments(config, data_class, snapshot_id)
-    run_id = new_run_id()
-    journal = Journal(config.restore_journal, run_id, config.host)
-    results: list[RestoreResult] = []
 
-    # The exception unwinds through `subprocess.run`, which stops the running command,
-    # and through the cleanup blocks; swaps hold it off until they are whole.
-    def stopped(name: str) -> RestoreInterruptedError:
-        return RestoreInterruptedError(f"restore interrupted by signal {name}")
+    def choose(snapshots: list[Snapshot], name: str) -> Snapshot:
+        return choose_snapshot(snapshots, name, wanted=snapshot_id)
 
-    with raised_on_signals(stopped), host_lock(config):
-        journal.record("run_started", classes=classes, snapshot=snapshot_id, pid=os.getpid())
-        for name in classes:
-            result = RestoreResult(name)
-            try:
-                restore_class(config, result, snapshot_id, run_id, journal)
-            except BackupError as error:
-                journal.record("run_finished", outcome=error.reason, error=str(error))
-                raise
-            journal.record("class_restored", data_class=name, kept=result.kept)
-            results.append(result)
+    def finished(result: ClassResult) -> None:
+        if result.status == SUCCEEDED:
             on_restored(result)
-        journal.record("run_finished", outcome="restored")
-    return results
+
+    return run_classes(config, classes, choose, swap_class_in, finished, snapshot=snapshot_id)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from rampart.backup import postgres
 from rampart.backup.config import BackupConfig
-from rampart.backup.journal import Journal
 from rampart.backup.manifest import DatabaseEntry, Manifest, Verification, verify_tree
 from rampart.backup.restic import Snapshot
 from rampart.backup.runner import manifest_path
 from rampart.errors import BackupError
+from rampart.journal import Journal
 
 
 class MismatchError(BackupError):
@@ -103,7 +103,7 @@ def restore_and_verify(
     """
     restored = scratch / "restore"
     summary = config.repository.restore(snapshot.id, restored)
-    journal.record(
+    journal.write(
         "restore_finished",
         data_class=data_class,
         files=summary.files_restored,
@@ -112,7 +112,7 @@ def restore_and_verify(
     manifest = read_manifest(config, data_class, restored, snapshot.id)
     ignored = [str(manifest_path(config, data_class))]
     verification = verify_tree(manifest, restored, ignore=ignored)
-    journal.record(
+    journal.write(
         "files_verified",
         data_class=data_class,
         files=verification.files_verified,

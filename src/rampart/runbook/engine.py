@@ -23,10 +23,11 @@ from typing import Any
 from rampart.errors import ConfigError, RampartError
 from rampart.interrupts import raised_on_signals
 from rampart.inventory import load_inventory
+from rampart.journal import RUN_STARTED, Journal, JournalDamagedError, read_journal
 from rampart.runbook import evidence
 from rampart.runbook.actions import Prompter, Result, execute
 from rampart.runbook.context import RunContext, resolve_secrets
-from rampart.runbook.journal import JOURNAL_NAME, Journal, read_journal
+from rampart.runbook.journal import JOURNAL_NAME, open_journal
 from rampart.runbook.load import load_runbook
 from rampart.runbook.model import Runbook, Step
 
@@ -82,7 +83,7 @@ def start(runbook: Runbook, options: RunOptions) -> RunOutcome:
     run_id = new_run_id(runbook)
     variables = {**runbook.vars, **options.overrides, "run_id": run_id}
     context = _context(runbook, options, variables)
-    journal = Journal(options.runs / run_id)
+    journal = open_journal(options.runs / run_id)
     journal.write(
         "run_started",
         run_id=run_id,
@@ -107,6 +108,14 @@ def resume(run_id: str, options: RunOptions) -> RunOutcome:
         raise ConfigError(f"no run {run_id} in {options.runs}")
     events = read_journal(directory / JOURNAL_NAME)
     started = events[0]
+    if started["event"] != RUN_STARTED or not {
+        "file",
+        "digest",
+        "mode",
+        "inventory",
+        "vars",
+    } <= set(started):
+        raise JournalDamagedError(f"{directory / JOURNAL_NAME}:1: damaged journal: no run_started")
     finished = [event for event in events if event["event"] == "run_finished"]
     if finished and events[-1]["event"] == "run_finished" and finished[-1]["status"] == "succeeded":
         raise ConfigError(f"run {run_id} already succeeded; nothing to resume")
@@ -129,7 +138,7 @@ def resume(run_id: str, options: RunOptions) -> RunOutcome:
     passed = {e["index"] for e in events if e["event"] == "step_finished" and e["passed"]}
     undone = {e["index"] for e in events if e["event"] == "rollback_finished"}
     skip = passed - undone
-    journal = Journal(directory)
+    journal = open_journal(directory)
     first = min(
         (
             index
@@ -244,10 +253,10 @@ class Run:
         self.journal.close()
         self._say(f"run {self.run_id}: {status}" + (f" ({reason})" if reason else ""))
         evidence.write(
-            self.journal.directory, self.runbook, self.options.runs, self.options.metrics
+            self.journal.path.parent, self.runbook, self.options.runs, self.options.metrics
         )
-        self._say(f"evidence: {self.journal.directory / 'evidence.md'}")
-        return RunOutcome(self.run_id, status, self.journal.directory, tuple(rollbacks))
+        self._say(f"evidence: {self.journal.path.parent / 'evidence.md'}")
+        return RunOutcome(self.run_id, status, self.journal.path.parent, tuple(rollbacks))
 
     def _steady_state(self) -> None:
         """A drill starts only from the steady state; an incident notes it and goes on."""

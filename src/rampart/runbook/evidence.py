@@ -10,13 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rampart.runbook.journal import JOURNAL_NAME, REPORT_NAME, history, read_journal
+from rampart.journal import STATUSES, read_journal
+from rampart.runbook.journal import JOURNAL_NAME, REPORT_NAME, history
 from rampart.runbook.model import Runbook
 from rampart.textfile import Family, render, write_atomically
 
 METRICS_ENVIRONMENT = "RAMPART_TEXTFILE_DIR"
 DEFAULT_METRICS_DIRECTORY = Path("/var/lib/prometheus/node-exporter")
-STATUSES = ("succeeded", "failed", "interrupted")
 
 
 def metrics_directory(given: Path | None) -> Path:

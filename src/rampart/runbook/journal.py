@@ -1,17 +1,15 @@
-"""The journal of a run: one JSON object per line, written and flushed to disk as each
-event happens, so a run that is killed still leaves what it did.
+"""Runbook runs on disk: one folder per run holding its journal (`rampart.journal`) and
+its evidence report; `history` lists them.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from rampart.errors import ConfigError
+from rampart.journal import RUN_FINISHED, Journal, JournalError, read_journal
 
 JOURNAL_NAME = "journal.jsonl"
 REPORT_NAME = "evidence.md"
@@ -26,52 +24,12 @@ def runs_directory(given: Path | None) -> Path:
     return Path(os.environ.get(RUNS_ENVIRONMENT, str(DEFAULT_RUNS_DIRECTORY)))
 
 
-def now() -> str:
-    """The current time in UTC, ISO-8601 with microseconds."""
-    return datetime.now(UTC).isoformat()
-
-
-class Journal:
-    """Appends events to `<run>/journal.jsonl`; each write is flushed and synced."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.path = directory / JOURNAL_NAME
-        try:
-            directory.mkdir(parents=True, exist_ok=True, mode=0o750)
-            self._file = self.path.open("a", encoding="utf-8")
-        except OSError as error:
-            raise ConfigError(
-                f"cannot write the journal {self.path}: {error.strerror or error};"
-                " choose another folder with --runs-dir or $RAMPART_RUNBOOK_RUNS"
-            ) from error
-
-    def write(self, event: str, **fields: Any) -> dict[str, Any]:
-        """Append one event and make sure it is on disk before going on."""
-        record = {"time": now(), "event": event, **fields}
-        self._file.write(json.dumps(record, sort_keys=False, default=str) + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        return record
-
-    def close(self) -> None:
-        """Close the file; further writes fail."""
-        self._file.close()
-
-
-def read_journal(path: Path) -> list[dict[str, Any]]:
-    """Every event of a journal; a line cut short by a kill at the end is ignored."""
-    events = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise ConfigError(f"cannot read journal {path}: {error.strerror or error}") from error
-    for line in lines:
-        try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return events
+def open_journal(directory: Path) -> Journal:
+    """The journal of the run in `directory`, opened for appending."""
+    return Journal(
+        directory / JOURNAL_NAME,
+        hint="choose another folder with --runs-dir or $RAMPART_RUNBOOK_RUNS",
+    )
 
 
 @dataclass(frozen=True)
@@ -88,17 +46,20 @@ class RunSummary:
 
 
 def summarise(directory: Path) -> RunSummary | None:
-    """What a run directory's journal says about the run; None if it has no journal."""
+    """What a run directory's journal says about the run; None if it has no journal or a
+    damaged one (said on stderr, so `history` lists every other run)."""
     path = directory / JOURNAL_NAME
     if not path.is_file():
         return None
-    events = read_journal(path)
-    if not events:
+    try:
+        events = read_journal(path)
+    except JournalError as error:
+        print(f"rampart: warning: {error}; run left out", file=sys.stderr)
         return None
     started = events[0]
-    finished = [event for event in events if event["event"] == "run_finished"]
+    finished = [event for event in events if event["event"] == RUN_FINISHED]
     status = finished[-1]["status"] if finished else "unfinished (killed?)"
-    if finished and events[-1]["event"] != "run_finished":
+    if finished and events[-1]["event"] != RUN_FINISHED:
         status = "unfinished (killed?)"
     return RunSummary(
         run_id=directory.name,

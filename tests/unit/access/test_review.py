@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from rampart.access.report import metrics_text, table
 from rampart.access.review import (
     EXTRA_KEY,
@@ -82,5 +84,12 @@ def test_table_and_metrics_read_as_documented(inventory: Path) -> None:
     assert text.splitlines()[0].split() == ["HOST", "ACCOUNT", "FINDING", "DETAIL"]
     assert text.endswith("finding(s) on 5 host(s)\n")
     assert table([], 5) == "access review: no drift on 5 host(s)\n"
-    assert "rampart_access_drift_findings 2\n" in metrics_text(2, 1700000000.0)
-    assert "rampart_access_review_timestamp_seconds 1700000000\n" in metrics_text(2, 1.7e9)
+    samples = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(metrics_text(2, 1.7e9))
+        for sample in family.samples
+    }
+    assert samples == {
+        "rampart_access_drift_findings": 2,
+        "rampart_access_review_timestamp_seconds": 1700000000,
+    }

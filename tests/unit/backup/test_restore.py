@@ -14,12 +14,13 @@ import pytest
 
 from rampart.backup import swap
 from rampart.backup.config import BackupConfig, parse_config
-from rampart.backup.journal import Journal
 from rampart.backup.postgres import owner_in_listing
+from rampart.backup.recovery import choose_snapshot
 from rampart.backup.restic import Snapshot
-from rampart.backup.restore import check_arguments, pick_snapshot, swap_paths
+from rampart.backup.restore import check_arguments, swap_paths
 from rampart.errors import BackupError
 from rampart.interrupts import raised_on_signals, signals_deferred
+from rampart.journal import Journal
 
 STAMP = "20261129T120000Z"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -30,7 +31,7 @@ class StoppedError(Exception):
 
 
 def journal_in(folder: Path) -> Journal:
-    return Journal(folder / "journal" / "restore.jsonl", "run", "hr-01")
+    return Journal(folder / "journal" / "restore.jsonl", run="run", host="hr-01")
 
 
 def config_of(tmp_path: Path) -> BackupConfig:
@@ -76,15 +77,15 @@ def snapshot(name: str, hours_ago: int) -> Snapshot:
 
 def test_the_latest_snapshot_or_the_one_named_by_its_start() -> None:
     snapshots = [snapshot("aa11", 30), snapshot("ab22", 20), snapshot("cc33", 1)]
-    assert pick_snapshot(snapshots, None, "sensitive").id == "cc33"
-    assert pick_snapshot(snapshots, "ab", "sensitive").id == "ab22"
+    assert choose_snapshot(snapshots, "sensitive").id == "cc33"
+    assert choose_snapshot(snapshots, "sensitive", wanted="ab").id == "ab22"
     with pytest.raises(BackupError, match="ambiguous"):
-        pick_snapshot(snapshots, "a", "sensitive")
+        choose_snapshot(snapshots, "sensitive", wanted="a")
     with pytest.raises(BackupError, match="no snapshot dd of data class sensitive") as raised:
-        pick_snapshot(snapshots, "dd", "sensitive")
+        choose_snapshot(snapshots, "sensitive", wanted="dd")
     assert raised.value.reason == "no_snapshot"
     with pytest.raises(BackupError, match="no snapshot of data class public"):
-        pick_snapshot([], None, "public")
+        choose_snapshot([], "public")
 
 
 def test_kept_names_carry_the_utc_stamp() -> None:

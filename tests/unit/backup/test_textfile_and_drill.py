@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rampart.backup.drill import choose_snapshot, drill_families
+from rampart.backup.drill import drill_families
+from rampart.backup.recovery import choose_snapshot
 from rampart.backup.restic import Snapshot
 from rampart.backup.state import backup_families
 from rampart.errors import BackupError
@@ -25,19 +26,22 @@ def snapshot(days_ago: float, name: str) -> Snapshot:
 
 def test_latest_is_the_newest() -> None:
     snapshots = [snapshot(9, "old"), snapshot(1, "new")]
-    assert choose_snapshot(snapshots, "latest", 7, NOW).id == "new"
+    assert choose_snapshot(snapshots, "public", pick="latest", window_days=7, now=NOW).id == "new"
 
 
 def test_random_stays_within_the_window() -> None:
     snapshots = [snapshot(30, "ancient")] + [snapshot(day, f"d{day}") for day in range(6)]
-    picked = {choose_snapshot(snapshots, "random", 7, NOW).id for _ in range(200)}
+    picked = {
+        choose_snapshot(snapshots, "public", pick="random", window_days=7, now=NOW).id
+        for _ in range(200)
+    }
     assert "ancient" not in picked
     assert len(picked) > 1
 
 
 def test_no_snapshot_fails_with_a_reason() -> None:
     with pytest.raises(BackupError) as raised:
-        choose_snapshot([], "latest", 7, NOW)
+        choose_snapshot([], "public", pick="latest", window_days=7, now=NOW)
     assert raised.value.reason == "no_snapshot"
 
 
@@ -47,7 +51,7 @@ def test_textfile_is_replaced_whole_and_leaves_no_temporary(tmp_path: Path) -> N
     write_atomically(target, render([Family("rampart_x_total", "x", "counter").add(2)]))
     assert (
         target.read_text()
-        == "# HELP rampart_x_total x\n# TYPE rampart_x_total counter\nrampart_x_total 2\n"
+        == "# HELP rampart_x_total x\n# TYPE rampart_x_total counter\nrampart_x_total 2.0\n"
     )
     assert [path.name for path in tmp_path.iterdir()] == ["rampart_backup.prom"]
 
