@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     from rampart.exporters import cli as exporters_cli
 
     exporters_cli.add_parser(commands)
+    from rampart.plan import cli as plan_cli
+
+    plan_cli.add_parser(commands)
     report = commands.add_parser("report", help="reports for auditors and on-call")
     report_commands = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     access = report_commands.add_parser(
@@ -98,6 +101,10 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.exporters import cli as exporters_cli
 
         return exporters_cli.dispatch(arguments)
+    if arguments.command == "plan":
+        from rampart.plan import cli as plan_cli
+
+        return plan_cli.dispatch(arguments)
     if arguments.command == "report":
         from rampart.access.report import report_access
 
