@@ -121,3 +121,8 @@ def test_ansible_finds_the_lookup_and_fails_the_task_on_a_bad_inventory(
         "rampart_data_sets.portal-content.class: 'secret' is not one of"
         in completed.stdout + completed.stderr
     )
+
+
+def test_a_source_that_is_no_address_is_refused(lab_inventory: Path) -> None:
+    with pytest.raises(AnsibleError, match=r"not IP addresses or networks .*: vpn\.example\.com$"):
+        run(lab_inventory, ["oa-01"], rampart_admin_sources=["10.20.0.0/24", "vpn.example.com"])
