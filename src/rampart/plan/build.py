@@ -16,7 +16,6 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
     services = [s for s in inventory.services.values() if host in hosts_of(inventory, s.hosts)]
     everyone = accounts.accounts(inventory, host)
     held = data_sets.data_sets(inventory, services)
-    backed_up = tuple(data_set for data_set in held if data_set.policy.backup)
     return HostPlan(
         host=host,
         address=address(inventory, host),
@@ -27,7 +26,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         accounts=tuple(person for person in everyone if person.login),
         revoked=tuple(person for person in everyone if not person.login),
         data_sets=held,
-        retention=data_sets.retention(backed_up),
+        retention=data_sets.retention(held),
         probes=monitoring.probes(inventory, host, services),
         scrape_jobs=monitoring.scrape_jobs(inventory, host),
     )

@@ -7,7 +7,9 @@ from rampart.plan.model import DatabasePlan, DataSetPlan
 
 
 def data_sets(inventory: Inventory, services: list[Service]) -> tuple[DataSetPlan, ...]:
-    """The data sets of `services` by name; a database carries the services' queries of it."""
+    """The data sets of `services` by name; a database carries the services' queries of it.
+
+    A name the catalog lacks (possible only in a role's own `backup_services`) is skipped."""
     queries = [
         (check.database, check.query)
         for service in services
@@ -15,7 +17,8 @@ def data_sets(inventory: Inventory, services: list[Service]) -> tuple[DataSetPla
         if check.type == "postgresql"
     ]
     found = []
-    for name in sorted({name for service in services for name in service.data_sets}):
+    names = {name for service in services for name in service.data_sets}
+    for name in sorted(names & set(inventory.data_sets)):
         data_set = inventory.data_sets[name]
         database = None
         if data_set.database is not None:
@@ -27,8 +30,9 @@ def data_sets(inventory: Inventory, services: list[Service]) -> tuple[DataSetPla
 
 
 def retention(plans: tuple[DataSetPlan, ...]) -> dict[str, Retention]:
-    """The retention of each class among the backed-up data sets, by class name."""
-    return {plan.data_class: plan.policy.retention for plan in sorted(plans, key=_by_class)}
+    """The retention of each class among the data sets that are backed up, by class name."""
+    backed_up = [plan for plan in plans if plan.policy.backup]
+    return {plan.data_class: plan.policy.retention for plan in sorted(backed_up, key=_by_class)}
 
 
 def _by_class(plan: DataSetPlan) -> str:

@@ -17,7 +17,7 @@ from rampart.inventory import Inventory, yaml_lines
 from rampart.inventory.load import CATALOG_NAMES
 from rampart.inventory.problems import Location
 from rampart.inventory.schema import DEFAULT_DATA_CLASSES, PERSON, VARIABLES
-from rampart.inventory.validate import INVALID, Conformer
+from rampart.inventory.validate import Conformer
 from rampart.plan import firewall
 from rampart.plan.model import PlanError
 
@@ -62,8 +62,6 @@ def with_role_values(inventory: Inventory, values: Mapping[str, Any]) -> Invento
         raise PlanError("\n".join(str(problem) for problem in lines))
     if "data_classes" in changes:
         changes["data_classes"] = {**DEFAULT_DATA_CLASSES, **changes["data_classes"]}
-    if any(value is INVALID for value in changes.values()):
-        raise PlanError(f"{SOURCE}: could not be read")
     return replace(inventory, **changes)
 
 
