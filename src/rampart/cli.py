@@ -21,6 +21,7 @@ SUBCOMMANDS = (
     "rampart.runbook.cli",
     "rampart.summary.cli",
     "rampart.exporters.cli",
+    "rampart.plan.cli",
     "rampart.access.cli",
 )
 

@@ -1,4 +1,4 @@
-"""Compare what a host really has with what the people directory grants there (REG-6.2.3).
+"""Compare what a host really has with what its plan grants there (REG-6.2.3).
 
 Pure functions on plain data, so the comparison is tested without hosts.
 """
@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rampart.inventory import Inventory, Person
+from rampart.inventory import Inventory
+from rampart.plan import host_plan
 
 UNKNOWN_ACCOUNT = "unknown account"
 LEAVER_ACTIVE = "leaver still active"
@@ -18,14 +19,6 @@ SUDO_BEYOND_POST = "sudo beyond post"
 EXTRA_KEY = "key not in directory"
 MISSING_ACCOUNT = "missing account"
 UNREACHABLE = "host unreachable"
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What the directory grants one person on one host."""
-
-    login: bool
-    sudo: bool
 
 
 @dataclass(frozen=True)
@@ -40,19 +33,6 @@ class Finding:
     def as_dict(self) -> dict[str, str]:
         """The finding as JSON-ready data."""
         return asdict(self)
-
-
-def expected_access(inventory: Inventory, host: str, person: Person) -> Expected:
-    """Login and sudo the person's post gives on `host`; nothing for leavers."""
-    if not person.active or person.post is None or person.post not in inventory.posts:
-        return Expected(login=False, sudo=False)
-    login = sudo = False
-    for grant in inventory.posts[person.post].access:
-        members = inventory.hosts if grant.hosts == "all" else inventory.resolve(grant.hosts)
-        if host in members:
-            login = True
-            sudo = sudo or grant.sudo
-    return Expected(login=login, sudo=sudo)
 
 
 def key_identity(line: str) -> str:
@@ -74,6 +54,8 @@ def compare_host(
 ) -> list[Finding]:
     """Every drift on one host: unknown accounts, leavers, rights beyond the post, extra keys."""
     people = {person.username: person for person in inventory.people}
+    plan = host_plan(inventory, host)
+    expected = {account.username: account for account in (*plan.accounts, *plan.revoked)}
     findings: list[Finding] = []
     present = {account["username"]: account for account in accounts}
     for username, account in sorted(present.items()):
@@ -86,18 +68,18 @@ def compare_host(
                 Finding(host, username, UNKNOWN_ACCOUNT, f"uid {account['uid']}, {keys} key(s)")
             )
             continue
-        expected = expected_access(inventory, host, person)
-        allowed_keys = {key_identity(key) for key in person.ssh_keys} if expected.login else set()
-        if not expected.login and usable(account):
+        wanted = expected[username]
+        allowed_keys = {key_identity(key) for key in person.ssh_keys} if wanted.login else set()
+        if not wanted.login and usable(account):
             kind = ACCESS_BEYOND_POST if person.active else LEAVER_ACTIVE
             findings.append(Finding(host, username, kind, "account is not locked and expired"))
-        if account["sudo"] and not expected.sudo:
+        if account["sudo"] and not wanted.sudo:
             findings.append(Finding(host, username, SUDO_BEYOND_POST, "sudo allows commands"))
         for key in account["keys"]:
             if key_identity(key) not in allowed_keys:
                 findings.append(Finding(host, username, EXTRA_KEY, key_summary(key)))
-    for username, person in sorted(people.items()):
-        if username not in present and expected_access(inventory, host, person).login:
+    for username in sorted(people):
+        if username not in present and expected[username].login:
             findings.append(Finding(host, username, MISSING_ACCOUNT, "post grants login here"))
     return findings
 

@@ -1,9 +1,9 @@
-"""Write the exporter's configuration from the inventory (runs on the controller).
+"""Write the exporter's configuration from the hosts' plans (runs on the controller).
 
-Every check of every service is expanded to one entry per host of the service, with the
-host's address (`ansible_host`, else its name). Secrets are never written here: checks
-that log in name a password or key *file* that the role installs readable only by the
-exporter's user.
+Every check of every service is one entry per host of the service, from the probes of
+each host's plan, with the host's address (`ansible_host`, else its name). Secrets are
+never written here: checks that log in name a password or key *file* that the role
+installs readable only by the exporter's user.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rampart.inventory import Inventory, Service
+from rampart.inventory import Inventory
+from rampart.plan import Probe, host_plans
 
 
 @dataclass(frozen=True)
@@ -27,46 +28,39 @@ class ProbeCredentials:
     ca_file: str | None = None
 
 
-def _check_entries(
-    inventory: Inventory, service: Service, credentials: ProbeCredentials
-) -> list[dict[str, Any]]:
-    """Every (host, check) pair of one service, as config entries."""
-    entries: list[dict[str, Any]] = []
-    hosts = sorted({host for name in service.hosts for host in inventory.resolve(name)})
-    for host in hosts:
-        address = str(inventory.hosts[host].vars.get("ansible_host", host))
-        for check in service.checks:
-            entry: dict[str, Any] = {
-                "host": host,
-                "address": address,
-                "name": check.name,
-                "type": check.type,
-                "port": check.port,
-                "critical": check.critical,
-                "interval_seconds": check.interval_seconds,
-                "timeout_seconds": check.timeout_seconds,
-                "path": check.path,
-                "expect_status": check.expect_status,
-                "expect_body": check.expect_body,
-            }
-            if check.type == "postgresql":
-                entry |= {
-                    "database": check.database,
-                    "query": check.query,
-                    "user": credentials.postgresql_user,
-                    "password_file": credentials.postgresql_password_file,
-                }
-            if check.type == "ssh_command":
-                entry |= {
-                    "command": check.command,
-                    "user": credentials.ssh_user,
-                    "ssh_key_file": credentials.ssh_key_file,
-                    "known_hosts_file": credentials.known_hosts_file,
-                }
-            if check.type == "https":
-                entry["ca_file"] = credentials.ca_file
-            entries.append({key: value for key, value in entry.items() if value is not None})
-    return entries
+def _check_entry(probe: Probe, host: str, credentials: ProbeCredentials) -> dict[str, Any]:
+    """One (host, check) pair of the plan, as a config entry."""
+    check = probe.check
+    entry: dict[str, Any] = {
+        "host": host,
+        "address": probe.address,
+        "name": check.name,
+        "type": check.type,
+        "port": check.port,
+        "critical": check.critical,
+        "interval_seconds": check.interval_seconds,
+        "timeout_seconds": check.timeout_seconds,
+        "path": check.path,
+        "expect_status": check.expect_status,
+        "expect_body": check.expect_body,
+    }
+    if check.type == "postgresql":
+        entry |= {
+            "database": check.database,
+            "query": check.query,
+            "user": credentials.postgresql_user,
+            "password_file": credentials.postgresql_password_file,
+        }
+    if check.type == "ssh_command":
+        entry |= {
+            "command": check.command,
+            "user": credentials.ssh_user,
+            "ssh_key_file": credentials.ssh_key_file,
+            "known_hosts_file": credentials.known_hosts_file,
+        }
+    if check.type == "https":
+        entry["ca_file"] = credentials.ca_file
+    return {key: value for key, value in entry.items() if value is not None}
 
 
 def exporter_config(
@@ -76,6 +70,7 @@ def exporter_config(
     web_config_file: str | None,
 ) -> dict[str, Any]:
     """The exporter's configuration document for every service of the catalog."""
+    plans = host_plans(inventory)
     services = []
     for service in sorted(inventory.services.values(), key=lambda item: item.id):
         services.append(
@@ -91,7 +86,12 @@ def exporter_config(
                     }
                     for window in service.maintenance
                 ],
-                "checks": _check_entries(inventory, service, credentials),
+                "checks": [
+                    _check_entry(probe, host, credentials)
+                    for host, plan in plans.items()
+                    for probe in plan.probes
+                    if probe.service == service.id
+                ],
             }
         )
     document: dict[str, Any] = {"listen": listen, "services": services}

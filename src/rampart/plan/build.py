@@ -1,0 +1,37 @@
+"""Compute the plan of a host (or of every host) from a validated inventory."""
+
+from __future__ import annotations
+
+from rampart.inventory import Inventory
+from rampart.plan import accounts, data_sets, firewall, monitoring
+from rampart.plan.addresses import address, hosts_of
+from rampart.plan.model import HostPlan, PlanError
+
+
+def host_plan(inventory: Inventory, host: str) -> HostPlan:
+    """Everything the inventory gives `host`; PlanError for a host the inventory lacks."""
+    if host not in inventory.hosts:
+        raise PlanError(f"no host named '{host}' in {inventory.directory}/hosts.yml")
+    accounts.check_directory(inventory)
+    services = [s for s in inventory.services.values() if host in hosts_of(inventory, s.hosts)]
+    everyone = accounts.accounts(inventory, host)
+    held = data_sets.data_sets(inventory, services)
+    return HostPlan(
+        host=host,
+        address=address(inventory, host),
+        groups=inventory.hosts[host].groups,
+        services=tuple(sorted(service.id for service in services)),
+        port_rules=firewall.port_rules(inventory, host),
+        admin_addresses=firewall.admin_addresses(inventory),
+        accounts=tuple(person for person in everyone if person.login),
+        revoked=tuple(person for person in everyone if not person.login),
+        data_sets=held,
+        retention=data_sets.retention(held),
+        probes=monitoring.probes(inventory, host, services),
+        scrape_jobs=monitoring.scrape_jobs(inventory, host),
+    )
+
+
+def host_plans(inventory: Inventory) -> dict[str, HostPlan]:
+    """The plan of every host, by name."""
+    return {host: host_plan(inventory, host) for host in sorted(inventory.hosts)}

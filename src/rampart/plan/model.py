@@ -1,0 +1,117 @@
+"""The plan of one host: what the validated inventory means there, as frozen typed records.
+
+Every consumer (the firewall, access and backup roles, the access review, the prober and
+Prometheus configuration) reads these records instead of working them out again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rampart.errors import ConfigError
+from rampart.inventory import Check, DataClassPolicy, Retention
+
+
+class PlanError(ConfigError):
+    """The inventory (or a role's variable standing in for part of it) cannot be planned."""
+
+
+@dataclass(frozen=True)
+class PortRule:
+    """One port opened on the host: a catalog service's or a platform port's (REG-4.2.4)."""
+
+    name: str
+    port: int
+    protocol: str
+    any: bool
+    """Whether any address may connect (a client is `all`)."""
+    sources: tuple[str, ...]
+    """The other clients' addresses and networks, sorted, without duplicates."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A person of the directory as this host sees them: may they log in, may they sudo."""
+
+    username: str
+    full_name: str
+    ssh_keys: tuple[str, ...]
+    login: bool
+    sudo: bool
+
+
+@dataclass(frozen=True)
+class DatabasePlan:
+    """A data set's database with the catalog's health queries of it, run after a restore."""
+
+    engine: str
+    name: str
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DataSetPlan:
+    """A data set the host holds, with its class and the policy that class demands (REG-4.1).
+
+    Later controls (scanning, audit watch) add their fields to the class policy."""
+
+    name: str
+    data_class: str
+    paths: tuple[str, ...]
+    database: DatabasePlan | None
+    policy: DataClassPolicy
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One check the availability prober runs against this host for one service (REG-7.1)."""
+
+    service: str
+    address: str
+    check: Check
+
+
+@dataclass(frozen=True)
+class ScrapeTarget:
+    """One endpoint a Prometheus job scrapes: `address:port`, labelled with the host name."""
+
+    target: str
+    instance: str
+
+
+@dataclass(frozen=True)
+class ScrapeJob:
+    """A Prometheus scrape job of the monitoring host and its targets (REG-7.1)."""
+
+    name: str
+    targets: tuple[ScrapeTarget, ...]
+
+
+@dataclass(frozen=True)
+class HostPlan:
+    """Everything the inventory says one host gets."""
+
+    host: str
+    address: str
+    groups: tuple[str, ...]
+    services: tuple[str, ...]
+    """The catalog services this host runs, by id."""
+    port_rules: tuple[PortRule, ...]
+    admin_addresses: tuple[str, ...]
+    """Where SSH is let in from (the controller of a run is added by the firewall role)."""
+    accounts: tuple[Account, ...]
+    """People who may log in here."""
+    revoked: tuple[Account, ...]
+    """People of the directory who may not: leavers and posts without access here."""
+    data_sets: tuple[DataSetPlan, ...]
+    retention: Mapping[str, Retention]
+    """Backup retention by class, for the classes of the data sets backed up here."""
+    probes: tuple[Probe, ...]
+    scrape_jobs: tuple[ScrapeJob, ...]
+    """What Prometheus on this host scrapes; empty unless the host is a monitoring host."""
+
+    @property
+    def backed_up(self) -> tuple[DataSetPlan, ...]:
+        """The data sets whose class asks for backups."""
+        return tuple(data_set for data_set in self.data_sets if data_set.policy.backup)
