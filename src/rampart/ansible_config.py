@@ -25,18 +25,18 @@ def config_file() -> Path | None:
     """The ansible.cfg Ansible would read here, or None."""
     candidates: list[Path] = []
     if named := os.environ.get("ANSIBLE_CONFIG"):
-        path = Path(named).expanduser()
+        path = _expand(Path(named))
         candidates.append(path / "ansible.cfg" if path.is_dir() else path)
     if not Path.cwd().stat().st_mode & stat.S_IWOTH:
         candidates.append(Path.cwd() / "ansible.cfg")
-    candidates += [Path("~/.ansible.cfg").expanduser(), Path("/etc/ansible/ansible.cfg")]
+    candidates += [_expand(Path("~/.ansible.cfg")), Path("/etc/ansible/ansible.cfg")]
     return next((path for path in candidates if path.is_file()), None)
 
 
 def default_inventory() -> Path:
     """The inventory `ansible-playbook` uses without `-i` (see the module's docstring)."""
     if sources := os.environ.get("ANSIBLE_INVENTORY"):
-        return Path.cwd() / Path(_first(sources)).expanduser()
+        return Path.cwd() / _expand(Path(_first(sources)))
     path = config_file()
     if path is None:
         return ANSIBLE_DEFAULT_INVENTORY
@@ -48,7 +48,7 @@ def default_inventory() -> Path:
     sources = parser.get("defaults", "inventory", fallback="")
     if not sources.strip():
         return ANSIBLE_DEFAULT_INVENTORY
-    return path.parent / Path(_first(sources)).expanduser()
+    return path.parent / _expand(Path(_first(sources)))
 
 
 def inventory_help(what: str = "the inventory folder") -> str:
@@ -70,3 +70,12 @@ def add_inventory_option(
 
 def _first(sources: str) -> str:
     return sources.split(",")[0].strip()
+
+
+def _expand(path: Path) -> Path:
+    """`~` expanded; as it is for a service account without a home (the backup exporter's),
+    where a path under `~` then simply does not exist."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
