@@ -10,7 +10,7 @@ LAB_RELEASE ?= trixie
 # prometheus for promtool (rules, metrics) and a real Prometheus in runbook unit tests.
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
 	apt-cacher-ng python3-venv prometheus
-PYTHON_SOURCES := src tests plugins
+PYTHON_SOURCES := src exporters tests plugins
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 

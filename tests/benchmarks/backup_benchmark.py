@@ -30,7 +30,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from rampart.backup.exporter import Cache, make_server
+from rampart.exporters.backup_server import Cache, make_server
 from rampart.exporters.web import WebConfig
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -56,7 +56,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def dispatch(arguments: argparse.Namespace) -> int:
     """Run one backup action; the actions are imported here so `--help` stays fast."""
     if arguments.backup_command == "exporter":
-        from rampart.backup.exporter import serve
+        from rampart.exporters.backup_server import serve
 
         return serve(
             arguments.root,

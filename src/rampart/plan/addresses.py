@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rampart.inventory import Inventory
-from rampart.schema.kinds import is_template
 from rampart.inventory.validate import is_address
 from rampart.plan.model import PlanError
+from rampart.schema.kinds import is_template
 
 ANY = "all"
 """The client name that opens a port to any address."""

@@ -13,13 +13,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rampart.inventory import Inventory, yaml_lines
+from rampart.inventory import Inventory
 from rampart.inventory.load import CATALOG_NAMES
-from rampart.schema.problems import Location
 from rampart.inventory.schema import DEFAULT_DATA_CLASSES, PERSON, VARIABLES
 from rampart.inventory.validate import Conformer
 from rampart.plan import firewall
 from rampart.plan.model import PlanError
+from rampart.schema import yaml_lines
+from rampart.schema.problems import Location
 
 SOURCE = Path("role variables")
 FIELDS = {

@@ -16,7 +16,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from rampart.backup.exporter import BackupServerCollector, Cache, make_server
+from rampart.exporters.backup_server import BackupServerCollector, Cache, make_server
 from rampart.exporters.web import WebConfig
 
 FAMILIES = {
