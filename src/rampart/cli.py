@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not write the drift metric on the hosts (node_exporter textfile)",
     )
+    availability = report_commands.add_parser(
+        "availability", help="this calendar month so far: availability of every catalog service"
+    )
+    availability.add_argument("--inventory", type=Path, default=Path("inventory/lab"))
+    availability.add_argument("--json", action="store_true", help="write the figures as JSON")
     return parser
 
 
@@ -98,6 +103,10 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.exporters import cli as exporters_cli
 
         return exporters_cli.dispatch(arguments)
+    if arguments.command == "report" and arguments.report_command == "availability":
+        from rampart.monitoring.report import report_availability
+
+        return report_availability(arguments.inventory, arguments.json)
     if arguments.command == "report":
         from rampart.access.report import report_access
 
