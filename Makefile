@@ -14,7 +14,7 @@ PYTHON_SOURCES := src exporters tests plugins
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help up down test lint unit integration bench system-packages venv rules
+.PHONY: help up down test lint unit integration bench system-packages venv rules dashboards
 
 help:
 	@echo "make up     install what is needed, bring the lab up, run playbooks/site.yml, summarise"
@@ -22,6 +22,7 @@ help:
 	@echo "make test   lint, unit tests, then integration tests on a lab it brings up and down"
 	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
 	@echo "make rules  regenerate monitoring/rules/availability.yml from its Python source"
+	@echo "make dashboards  regenerate monitoring/dashboards/*.json from their Python source"
 	@echo "make bench  the lab's and the prober's speed and size figures (tests/benchmarks)"
 
 system-packages:
@@ -58,11 +59,16 @@ lint: venv
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production --offline
 	$(BIN)/python -m rampart.monitoring.availability_rules --check
+	$(BIN)/python -m rampart.monitoring.dashboards --check
 	promtool check rules monitoring/rules/*.yml
 
 # The availability rules are generated from one list of windows (src/rampart/monitoring).
 rules: venv
 	$(BIN)/python -m rampart.monitoring.availability_rules
+
+# The Grafana dashboards are built with grafana-foundation-sdk (src/rampart/monitoring/dashboards).
+dashboards: venv
+	$(BIN)/python -m rampart.monitoring.dashboards
 
 unit: venv
 	$(BIN)/pytest tests/unit

@@ -22,7 +22,7 @@ SUBCOMMANDS = (
     "rampart.summary.cli",
     "rampart.exporters.cli",
     "rampart.plan.cli",
-    "rampart.access.cli",
+    "rampart.reports.cli",
 )
 
 

@@ -103,6 +103,7 @@ def load_inventory(directory: Path) -> Inventory:
         people=catalog["rampart_people"],
         platform_ports=catalog.get("rampart_platform_ports", ()),
         admin_sources=catalog.get("rampart_admin_sources", ()),
+        time_zone=catalog.get("rampart_time_zone", "UTC"),
     )
 
 

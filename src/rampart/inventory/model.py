@@ -193,6 +193,8 @@ class Inventory:
     platform_ports: tuple[PlatformPort, ...] = ()
     admin_sources: tuple[str, ...] = ()
     """Addresses, networks, hosts or groups SSH is allowed from (REG-4.2.4)."""
+    time_zone: str = "UTC"
+    """The company's IANA time zone: where report months and quarters begin."""
 
     def resolve(self, name: str) -> tuple[str, ...]:
         """The host names a host or group name (or `all`) stands for; KeyError if neither."""

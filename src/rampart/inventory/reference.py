@@ -37,6 +37,12 @@ def render() -> str:
                 f"A list of {describe(kind.item)}s, for example {inline_yaml(variable.example)}."
             )
             continue
+        elif isinstance(kind, Text):
+            default = f" Default {inline_yaml(variable.default)}." if variable.default else ""
+            parts.append(
+                f"A {describe(kind)}, for example {inline_yaml(variable.example)}.{default}"
+            )
+            continue
         else:
             raise TypeError(f"{variable.name}: no reference layout for {describe(kind)}")
         table = [

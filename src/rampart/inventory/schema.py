@@ -10,6 +10,7 @@ import base64
 import binascii
 from pathlib import PurePosixPath
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rampart.checks import CHECK_TYPES
 from rampart.inventory.model import (
@@ -73,6 +74,15 @@ def check_absolute_path(path: str) -> str | None:
         return f"'{path}' is not an absolute path (it must start with /)"
     if ".." in PurePosixPath(path).parts:
         return f"'{path}' must not contain '..'"
+    return None
+
+
+def check_time_zone(name: str) -> str | None:
+    """An IANA time zone the machine knows, so calendar months begin where the company's do."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return f"'{name}' is no IANA time zone (like Europe/Berlin or UTC)"
     return None
 
 
@@ -666,6 +676,15 @@ VARIABLES = (
         " hosts or groups. The firewall lets SSH in from these only (REG-4.2.4).",
         ["10.20.0.0/24", "monitoring"],
         required=False,
+    ),
+    Field(
+        "rampart_time_zone",
+        Text(check=check_time_zone, name="time zone"),
+        "The company's time zone (IANA name): the calendar months and quarters of the"
+        " availability reports and dashboards begin at midnight there.",
+        "Europe/Berlin",
+        required=False,
+        default="UTC",
     ),
 )
 

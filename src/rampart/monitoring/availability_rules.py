@@ -97,15 +97,16 @@ def error_ratio_record(window: str) -> str:
     return f"service:rampart_availability_errors:ratio_rate{window}"
 
 
-def _per_service(function: str, counter: str, window: str) -> str:
+def per_service(function: str, counter: str, window: str) -> str:
     return f"sum by (service) ({function}({counter}[{window}]))"
 
 
-def _ratio(function: str, window: str) -> str:
-    """Down seconds over observed seconds; no result while nothing was observed."""
+def down_ratio(function: str, window: str, selector: str = "") -> str:
+    """Down seconds over observed seconds per service; no result while nothing was observed.
+    `selector` (`{service="..."}`) narrows both counters."""
     return (
-        f"{_per_service(function, COUNTER_DOWN, window)}\n"
-        f"/ ({_per_service(function, COUNTER_OBSERVED, window)} > 0)\n"
+        f"{per_service(function, COUNTER_DOWN + selector, window)}\n"
+        f"/ ({per_service(function, COUNTER_OBSERVED + selector, window)} > 0)\n"
     )
 
 
@@ -148,7 +149,7 @@ def _alert(
 def rules() -> list[dict[str, Any]]:
     """The rules of the one group, in dependency order (a rule reads only earlier ones)."""
     records: list[dict[str, Any]] = [
-        {"record": error_ratio_record(window), "expr": _ratio("rate", window)}
+        {"record": error_ratio_record(window), "expr": down_ratio("rate", window)}
         for window in burn_rate_windows()
     ]
     records.append(
@@ -167,14 +168,14 @@ def rules() -> list[dict[str, Any]]:
         records.append(
             {
                 "record": f"service:rampart_availability:ratio_{period}",
-                "expr": "1 - " + _ratio("increase", period),
+                "expr": "1 - " + down_ratio("increase", period),
             }
         )
     for period in REPORT_PERIODS:
         records.append(
             {
                 "record": f"service:rampart_availability_downtime:minutes_{period}",
-                "expr": f"{_per_service('increase', COUNTER_DOWN, period)} / 60",
+                "expr": f"{per_service('increase', COUNTER_DOWN, period)} / 60",
             }
         )
     records.append(

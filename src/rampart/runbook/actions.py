@@ -18,14 +18,16 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from rampart.checks import ProbeCheck, run_check
 from rampart.commands import run
 from rampart.errors import ConfigError, RampartError
 from rampart.inventory import Check
+from rampart.prometheus import LOOPBACK_URL, PrometheusError, instant_query, vector
 from rampart.runbook.context import RunContext
 from rampart.runbook.model import Step
-from rampart.ssh import copy_between, http_get_through, run_remote
+from rampart.ssh import copy_between, run_remote
 
 SUMMARY_LIMIT = 300
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -261,16 +263,20 @@ def _catalog_check(service: str, checks: tuple[Check, ...], name: str) -> Check:
 
 def _prometheus(step: Step, context: RunContext, prompter: Prompter) -> Result:
     base = step.prometheus_url or (
-        "http://127.0.0.1:9090" if step.target else os.environ.get("RAMPART_PROMETHEUS_URL")
+        LOOPBACK_URL if step.target else os.environ.get("RAMPART_PROMETHEUS_URL")
     )
     if not base:
         raise ConfigError("prometheus step: set a target, prometheus_url or RAMPART_PROMETHEUS_URL")
-    url = f"{base.rstrip('/')}/api/v1/query?{urllib.parse.urlencode({'query': step.query})}"
-    where = f"{base} (from {step.target})" if step.target else base
+    through = None
+    if step.target:
+        hosts = context.hosts(step.target)
+        if len(hosts) != 1:
+            raise ConfigError(f"target '{step.target}' must be one host to query from")
+        through = context.ssh_target(hosts[0])
     try:
-        answer = json.loads(_get(url, step, context))
-    except (urllib.error.URLError, OSError, ValueError, RampartError) as error:
-        return Result(False, f"Prometheus at {where} did not answer: {error}")
+        answer = instant_query(base, str(step.query), through=through, timeout=step.timeout_seconds)
+    except PrometheusError as error:
+        return Result(False, str(error))
     samples = _samples(answer)
     if not samples:
         return Result(False, f"no samples for {step.query}", json.dumps(answer)[:2000])
@@ -284,17 +290,6 @@ def _prometheus(step: Step, context: RunContext, prompter: Prompter) -> Result:
     if failing:
         return Result(False, f"not {step.compare}: {', '.join(failing[:5])}", shown)
     return Result(True, f"all {len(samples)} samples {step.compare}: {shown}", shown)
-
-
-def _get(url: str, step: Step, context: RunContext) -> str:
-    """GET a URL from here, or from the step's target host over SSH."""
-    if not step.target:
-        with urllib.request.urlopen(url, timeout=step.timeout_seconds) as response:  # noqa: S310
-            return str(response.read().decode("utf-8", "replace"))
-    hosts = context.hosts(step.target)
-    if len(hosts) != 1:
-        raise ConfigError(f"target '{step.target}' must be one host to query from")
-    return http_get_through(context.ssh_target(hosts[0]), url, timeout=step.timeout_seconds)
 
 
 def _copy(step: Step, context: RunContext, prompter: Prompter) -> Result:
@@ -329,18 +324,14 @@ def _host_path(text: str, context: RunContext) -> tuple[str, str]:
     return host, path
 
 
-def _samples(answer: object) -> list[tuple[str, float]]:
+def _samples(answer: dict[str, Any]) -> list[tuple[str, float]]:
     """(labels, value) pairs of an instant query's vector or scalar result."""
-    if not isinstance(answer, dict) or answer.get("status") != "success":
-        return []
-    data = answer.get("data", {})
-    result = data.get("result", [])
-    if data.get("resultType") == "scalar":
-        return [("scalar", float(result[1]))]
+    if answer.get("data", {}).get("resultType") == "scalar":
+        return [("scalar", value) for _, value in vector(answer)]
     samples = []
-    for item in result:
-        labels = ",".join(f"{key}={value}" for key, value in sorted(item.get("metric", {}).items()))
-        samples.append((f"{{{labels}}}", float(item["value"][1])))
+    for metric, value in vector(answer):
+        labels = ",".join(f"{key}={text}" for key, text in sorted(metric.items()))
+        samples.append((f"{{{labels}}}", value))
     return samples
 
 

@@ -9,6 +9,7 @@ import yaml
 from rampart.inventory.reference import BEGIN_MARKER, END_MARKER, render
 from rampart.inventory.schema import VARIABLES
 from rampart.schema.kinds import Field, ListOf, MapOf, Record
+from rampart.schema.reference import inline_yaml
 from tests.unit.inventory.conftest import ROOT
 
 DOCS = (ROOT / "docs/inventory.md").read_text(encoding="utf-8")
@@ -41,8 +42,9 @@ def test_every_schema_key_is_documented_with_a_description_and_an_example() -> N
         assert f"### `{variable.name}`" in DOCS
         if isinstance(kind, MapOf):
             paths = key_paths(kind.value.fields, f"{variable.name}.<{kind.key_label}>")
-        elif isinstance(kind, ListOf) and not isinstance(kind.item, Record):
-            assert variable.example, f"{variable.name}: a list of values needs an example"
+        elif not isinstance(kind, ListOf) or not isinstance(kind.item, Record):
+            assert variable.example, f"{variable.name}: a value needs an example"
+            assert inline_yaml(variable.example) in DOCS
             continue
         else:
             assert isinstance(kind, ListOf) and isinstance(kind.item, Record)

@@ -164,3 +164,9 @@ def test_invalid_inventory_is_a_config_error_naming_the_first_problem(inventory:
     assert len(error.problems) == 2
     assert str(error).startswith(f"inventory {inventory} is not valid: {error.problems[0]}")
     assert "(and 1 more; see `rampart inventory validate`)" in str(error)
+
+
+def test_the_time_zone_is_utc_unless_the_inventory_names_one(inventory: Path) -> None:
+    assert load_inventory(inventory).time_zone == "UTC"
+    write(inventory, {"group_vars/all/zone.yml": "---\nrampart_time_zone: Europe/Berlin\n"})
+    assert load_inventory(inventory).time_zone == "Europe/Berlin"

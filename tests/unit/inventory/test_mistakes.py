@@ -571,3 +571,11 @@ def test_hosts_yml_that_is_not_a_mapping(inventory: Path) -> None:
     assert problems(inventory) == [
         f"{inventory}/hosts.yml:1: expected a mapping of groups starting with `all:`, got a list"
     ]
+
+
+def test_a_time_zone_that_is_no_iana_zone(inventory: Path) -> None:
+    write(inventory, {"group_vars/all/zone.yml": "---\nrampart_time_zone: Europe/Berlinn\n"})
+    assert problems(inventory) == [
+        f"{inventory}/group_vars/all/zone.yml:2: rampart_time_zone:"
+        " 'Europe/Berlinn' is no IANA time zone (like Europe/Berlin or UTC)"
+    ]

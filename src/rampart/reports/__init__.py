@@ -1,0 +1,1 @@
+"""The `rampart report ...` command: the reports for management, auditors and on-call."""

@@ -1,0 +1,44 @@
+"""`rampart report ...`: one subcommand, a report each; each handler runs its part's action."""
+
+from __future__ import annotations
+
+import argparse
+
+from rampart.ansible_config import add_inventory_option
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `report` subcommand and its reports, `access` and `availability`."""
+    report = commands.add_parser("report", help="reports for management, auditors and on-call")
+    reports = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
+    access = reports.add_parser(
+        "access", help="compare every host's accounts, keys and sudo with the people directory"
+    )
+    add_inventory_option(access)
+    access.add_argument("--json", action="store_true", help="write the findings as JSON")
+    access.add_argument(
+        "--no-publish",
+        action="store_true",
+        help="do not write the drift metric on the hosts (node_exporter textfile)",
+    )
+    access.set_defaults(handler=report_access)
+    availability = reports.add_parser(
+        "availability", help="this calendar month so far: availability of every catalog service"
+    )
+    add_inventory_option(availability)
+    availability.add_argument("--json", action="store_true", help="write the figures as JSON")
+    availability.set_defaults(handler=report_availability)
+
+
+def report_access(arguments: argparse.Namespace) -> int:
+    """Run the access review."""
+    from rampart.access.report import report_access as review
+
+    return review(arguments.inventory, arguments.json, not arguments.no_publish)
+
+
+def report_availability(arguments: argparse.Namespace) -> int:
+    """Report this month's availability so far."""
+    from rampart.monitoring.report import report_availability as report
+
+    return report(arguments.inventory, arguments.json)
