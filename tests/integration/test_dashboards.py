@@ -117,7 +117,9 @@ def test_every_panel_query_answers_for_every_catalog_service(
             assert answer["status"] == "success", answer
             result = answer["data"]["result"]
             found = {sample["metric"].get("service") for sample in result}
-            if not result or (services is not None and found != services):
+            # At least these services: on a shared lab other tests may leave alerts of
+            # other services firing (containment quarantines hr-01 just before).
+            if not result or (services is not None and not services <= found):
                 missing.append(f"{panel_query.dashboard}: {panel_query.panel}: {expression}")
     latencies.sort()
     print(
