@@ -14,6 +14,7 @@ import argparse
 import configparser
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from rampart.errors import ConfigError
@@ -22,15 +23,28 @@ ANSIBLE_DEFAULT_INVENTORY = Path("/etc/ansible/hosts")
 
 
 def config_file() -> Path | None:
-    """The ansible.cfg Ansible would read here, or None."""
+    """The ansible.cfg Ansible would read here, or None. A place this user may not look
+    into (a service account started in root's home folder) counts as no file there."""
     candidates: list[Path] = []
     if named := os.environ.get("ANSIBLE_CONFIG"):
         path = _expand(Path(named))
-        candidates.append(path / "ansible.cfg" if path.is_dir() else path)
-    if not Path.cwd().stat().st_mode & stat.S_IWOTH:
-        candidates.append(Path.cwd() / "ansible.cfg")
+        candidates.append(path / "ansible.cfg" if _looks(path, stat.S_ISDIR) else path)
+    try:
+        here = Path.cwd()
+        if not here.stat().st_mode & stat.S_IWOTH:
+            candidates.append(here / "ansible.cfg")
+    except OSError:
+        pass
     candidates += [_expand(Path("~/.ansible.cfg")), Path("/etc/ansible/ansible.cfg")]
-    return next((path for path in candidates if path.is_file()), None)
+    return next((path for path in candidates if _looks(path, stat.S_ISREG)), None)
+
+
+def _looks(path: Path, kind: Callable[[int], bool]) -> bool:
+    """Whether `path` is there and of that kind; False where looking fails."""
+    try:
+        return kind(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def default_inventory() -> Path:
@@ -42,8 +56,9 @@ def default_inventory() -> Path:
         return ANSIBLE_DEFAULT_INVENTORY
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError) as error:
+        with path.open(encoding="utf-8") as text:
+            parser.read_file(text)
+    except (OSError, configparser.Error, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read it as Ansible's configuration: {error}") from None
     sources = parser.get("defaults", "inventory", fallback="")
     if not sources.strip():
