@@ -150,4 +150,6 @@ def test_the_portal_downtime_grows_during_a_real_outage(outage: dict[str, Any]) 
     assert during["availability_percent"] < before["availability_percent"]
     assert during["budget_left_percent"] < before["budget_left_percent"]
     assert "RampartServiceDown" in during["firing_alerts"]
-    assert before["firing_alerts"] == []
+    # Only the outage's own alert: a burn-rate alert of an earlier test's outage (the
+    # monitoring tests stop the portal too) may still be firing before this one.
+    assert "RampartServiceDown" not in before["firing_alerts"]
