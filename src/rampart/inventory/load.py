@@ -104,6 +104,7 @@ def load_inventory(directory: Path) -> Inventory:
         platform_ports=catalog.get("rampart_platform_ports", ()),
         admin_sources=catalog.get("rampart_admin_sources", ()),
         time_zone=catalog.get("rampart_time_zone", "UTC"),
+        long_term_store=catalog.get("rampart_long_term_store"),
     )
 
 

@@ -179,6 +179,43 @@ class PlatformPort:
 
 
 @dataclass(frozen=True)
+class RemoteWriteQueue:
+    """How Prometheus batches samples for the long-term store (its `queue_config`)."""
+
+    capacity: int
+    max_shards: int
+    max_samples_per_send: int
+    batch_send_deadline: str
+
+
+@dataclass(frozen=True)
+class Relabel:
+    """One `write_relabel_configs` rule: which series go to the long-term store, and how."""
+
+    action: str
+    source_labels: tuple[str, ...]
+    regex: str | None
+    target_label: str | None
+    replacement: str | None
+
+
+@dataclass(frozen=True)
+class LongTermStore:
+    """Where Prometheus sends its samples for keeping past one server (Thanos receive, Mimir).
+
+    A secret never sits here: basic auth names a password file on the monitoring host."""
+
+    url: str
+    site: str
+    """The value of the `site` label every sample and alert of this inventory carries."""
+    username: str | None
+    password_file: str | None
+    ca_file: str | None
+    queue: RemoteWriteQueue
+    write_relabel: tuple[Relabel, ...]
+
+
+@dataclass(frozen=True)
 class Inventory:
     """One inventory directory, checked: hosts, groups, catalog, data, posts and people."""
 
@@ -195,6 +232,8 @@ class Inventory:
     """Addresses, networks, hosts or groups SSH is allowed from (REG-4.2.4)."""
     time_zone: str = "UTC"
     """The company's IANA time zone: where report months and quarters begin."""
+    long_term_store: LongTermStore | None = None
+    """Prometheus' remote_write target with this inventory's site label; None: none."""
 
     def resolve(self, name: str) -> tuple[str, ...]:
         """The host names a host or group name (or `all`) stands for; KeyError if neither."""

@@ -29,6 +29,9 @@ def render() -> str:
                 key = f"{kind.key_label} ({describe(kind.key)})"
             parts.append(f"A mapping from each {key} to these keys:")
             record, prefix = kind.value, f"{variable.name}.<{kind.key_label}>"
+        elif isinstance(kind, Record):
+            parts.append("A mapping with these keys:")
+            record, prefix = kind, variable.name
         elif isinstance(kind, ListOf) and isinstance(kind.item, Record):
             parts.append("A list of mappings with these keys:")
             record, prefix = kind.item, f"{variable.name}[]"

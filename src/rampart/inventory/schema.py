@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rampart.checks import CHECK_TYPES
@@ -19,12 +21,15 @@ from rampart.inventory.model import (
     Database,
     DataClassPolicy,
     DataSet,
+    LongTermStore,
     MaintenanceWindow,
     Objective,
     Person,
     PlatformPort,
     Port,
     Post,
+    Relabel,
+    RemoteWriteQueue,
     Retention,
     Service,
 )
@@ -109,6 +114,31 @@ def check_public_key(line: str) -> str | None:
         blob = blob[4 + length :]
     if len(fields) < 2 or fields[0] != key_type.encode():
         return f"the key data is not an {key_type} key"
+    return None
+
+
+def check_store_url(url: str) -> str | None:
+    """The long-term store's write endpoint: http(s) with a host, and no password in it."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it checks the port
+    except ValueError as error:
+        return f"'{url}' is not a URL ({error})"
+    if parts.scheme not in ("https", "http"):
+        return f"'{url}' is not an https:// or http:// URL"
+    if not parts.hostname:
+        return f"'{url}' names no host"
+    if parts.username is not None or parts.password is not None:
+        return "must not hold credentials; give username and password_file instead"
+    return None
+
+
+def check_regex(pattern: str) -> str | None:
+    """A relabel regex that compiles (Prometheus anchors it and uses RE2, much the same syntax)."""
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return f"'{pattern}' is not a regular expression ({error})"
     return None
 
 
@@ -621,6 +651,210 @@ PLATFORM_PORT = Record(
     ),
 )
 
+
+def check_store_settings(values: dict[str, Any], where: Location, problems: list[Problem]) -> None:
+    """Basic auth is a username with a password file; a CA file is for https; queue defaults."""
+    if values["username"] is not None and values["password_file"] is None:
+        problems.append(
+            where.field("password_file").problem(
+                "required with username: a file on the monitoring host holding the password"
+            )
+        )
+    if values["password_file"] is not None and values["username"] is None:
+        problems.append(where.field("username").problem("required with password_file"))
+    url = values["url"]
+    if values["ca_file"] is not None and not is_template(url) and not url.startswith("https:"):
+        problems.append(where.field("ca_file").problem("applies to https:// URLs only"))
+    values["queue"] = values["queue"] or DEFAULT_QUEUE
+
+
+RELABEL_KEYS = {
+    "keep": (("source_labels", "regex"), ()),
+    "drop": (("source_labels", "regex"), ()),
+    "replace": (("target_label",), ("source_labels", "regex", "replacement")),
+    "labeldrop": (("regex",), ()),
+    "labelkeep": (("regex",), ()),
+}
+"""Each relabel action: the keys it needs, and the further keys it takes."""
+
+
+def check_relabel_fits_action(
+    values: dict[str, Any], where: Location, problems: list[Problem]
+) -> None:
+    """Each action takes its own keys, so a rule does what it reads as."""
+    action = values["action"]
+    needed, optional = RELABEL_KEYS[action]
+    for key in ("source_labels", "regex", "target_label", "replacement"):
+        given = bool(values[key])
+        if key in needed and not given:
+            problems.append(where.field(key).problem(f"required for action {action}"))
+        elif given and key not in needed and key not in optional:
+            problems.append(where.field(key).problem(f"does not apply to action {action}"))
+
+
+LABEL_NAME = Text(
+    pattern=r"[a-zA-Z_][a-zA-Z0-9_]*",
+    pattern_hint="a Prometheus label name (letters, digits and '_', not starting with a digit)",
+    name="label name",
+)
+DURATION = Text(
+    pattern=r"([0-9]+(ms|s|m|h|d|w|y))+",
+    pattern_hint="a Prometheus duration like 5s, 1m or 1m30s",
+    name="duration",
+)
+
+REMOTE_WRITE_QUEUE = Record(
+    model=RemoteWriteQueue,
+    fields=(
+        Field(
+            "capacity",
+            Integer(minimum=1),
+            "Samples queued per shard before reading the write-ahead log waits.",
+            10000,
+            required=False,
+            default=10000,
+        ),
+        Field(
+            "max_shards",
+            Integer(minimum=1),
+            "Most parallel senders; lower it to spare a small store.",
+            50,
+            required=False,
+            default=50,
+        ),
+        Field(
+            "max_samples_per_send",
+            Integer(minimum=1),
+            "Most samples in one request.",
+            2000,
+            required=False,
+            default=2000,
+        ),
+        Field(
+            "batch_send_deadline",
+            DURATION,
+            "Longest a sample waits for its batch to fill.",
+            "5s",
+            required=False,
+            default="5s",
+        ),
+    ),
+)
+DEFAULT_QUEUE = RemoteWriteQueue(10000, 50, 2000, "5s")
+"""Prometheus' own defaults, written out so the configuration says what it does."""
+
+RELABEL = Record(
+    model=Relabel,
+    rules=(check_relabel_fits_action,),
+    fields=(
+        Field(
+            "action",
+            Choice(tuple(RELABEL_KEYS)),
+            "keep or drop series whose source labels match regex; replace sets target_label;"
+            " labeldrop or labelkeep drop or keep the labels whose name matches regex.",
+            "drop",
+            required=False,
+            default="replace",
+        ),
+        Field(
+            "source_labels",
+            ListOf(LABEL_NAME),
+            "Labels whose values (joined with ;) are matched; required for keep and drop.",
+            ["__name__"],
+            required=False,
+            default=(),
+        ),
+        Field(
+            "regex",
+            Text(check=check_regex, name="regular expression"),
+            "What the joined values (or, for labeldrop and labelkeep, label names) must match"
+            " whole; for replace, default (.*).",
+            "go_.*",
+            required=False,
+        ),
+        Field(
+            "target_label",
+            LABEL_NAME,
+            "replace only, required: the label to set.",
+            "region",
+            required=False,
+        ),
+        Field(
+            "replacement",
+            Text(),
+            "replace only: the new value, with $1 for the regex's first group; default $1.",
+            "eu-$1",
+            required=False,
+        ),
+    ),
+)
+
+LONG_TERM_STORE = Record(
+    model=LongTermStore,
+    rules=(check_store_settings,),
+    fields=(
+        Field(
+            "url",
+            Text(check=check_store_url, name="URL"),
+            "The store's remote-write endpoint: Thanos receive's /api/v1/receive, Mimir's"
+            " /api/v1/push. No credentials in it.",
+            "https://thanos-receive.corp.example.com:19291/api/v1/receive",
+        ),
+        Field(
+            "site",
+            Text(
+                pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}",
+                pattern_hint="a site name: letters, digits, '.', '_' and '-', at most 63,"
+                " starting with a letter or digit",
+                name="site name",
+            ),
+            "The `site` label on every sample and alert this inventory's Prometheus sends,"
+            " so one store holds many sites apart.",
+            "berlin",
+        ),
+        Field(
+            "username",
+            Text(),
+            "Basic auth user at the store; with password_file.",
+            "rampart-berlin",
+            required=False,
+        ),
+        Field(
+            "password_file",
+            ABSOLUTE_PATH,
+            "Basic auth password: a file on the monitoring host, never the password itself"
+            " (roles/monitoring_server writes it from monitoring_server_long_term_store_password"
+            " when that is set).",
+            "/etc/prometheus/long-term-store-password",
+            required=False,
+        ),
+        Field(
+            "ca_file",
+            ABSOLUTE_PATH,
+            "https only: a CA certificate file on the monitoring host the store's certificate"
+            " must chain to; default the system's trusted CAs.",
+            "/etc/ssl/certs/corp-ca.pem",
+            required=False,
+        ),
+        Field(
+            "queue",
+            REMOTE_WRITE_QUEUE,
+            "How samples are batched and sent (Prometheus' queue_config).",
+            {"max_shards": 10},
+            required=False,
+        ),
+        Field(
+            "write_relabel",
+            ListOf(RELABEL),
+            "Rules choosing and rewriting the series sent (write_relabel_configs), in order;"
+            " default: send everything.",
+            [{"action": "drop", "source_labels": ["__name__"], "regex": "go_.*"}],
+            required=False,
+            default=(),
+        ),
+    ),
+)
+
 ADMIN_SOURCE = Text(
     refers_to=HOST_OR_GROUP,
     name="address, network, host or group name",
@@ -685,6 +919,15 @@ VARIABLES = (
         "Europe/Berlin",
         required=False,
         default="UTC",
+    ),
+    Field(
+        "rampart_long_term_store",
+        LONG_TERM_STORE,
+        "Where Prometheus on the monitoring hosts also sends every sample (remote_write), for"
+        " keeping and querying past one server and one site: Thanos receive or Mimir."
+        " Unset: Prometheus keeps its data locally only (docs/scale.md).",
+        None,
+        required=False,
     ),
 )
 

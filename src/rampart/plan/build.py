@@ -29,6 +29,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         retention=data_sets.retention(held),
         probes=monitoring.probes(inventory, host, services),
         scrape_jobs=monitoring.scrape_jobs(inventory, host),
+        long_term_store=monitoring.long_term_store(inventory, host),
     )
 
 

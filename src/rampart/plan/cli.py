@@ -55,4 +55,7 @@ def summary(plan: HostPlan) -> list[str]:
         lines.append(f"probe {probe.service}/{probe.check.name} ({probe.check.type})")
     for job in plan.scrape_jobs:
         lines.append(f"scrape {job.name}: {', '.join(target.target for target in job.targets)}")
+    if plan.long_term_store is not None:
+        store = plan.long_term_store
+        lines.append(f"remote write to {store.url} as site {store.site}")
     return lines

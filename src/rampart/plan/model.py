@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rampart.errors import ConfigError
-from rampart.inventory import Check, DataClassPolicy, Retention
+from rampart.inventory import Check, DataClassPolicy, LongTermStore, Retention
 
 
 class PlanError(ConfigError):
@@ -110,6 +110,9 @@ class HostPlan:
     probes: tuple[Probe, ...]
     scrape_jobs: tuple[ScrapeJob, ...]
     """What Prometheus on this host scrapes; empty unless the host is a monitoring host."""
+    long_term_store: LongTermStore | None
+    """Where Prometheus on this host also sends its samples, with the site label; None
+    unless the host is a monitoring host and the inventory names a store."""
 
     @property
     def backed_up(self) -> tuple[DataSetPlan, ...]:

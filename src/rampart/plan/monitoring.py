@@ -1,8 +1,9 @@
-"""What the prober checks on a host and what Prometheus on a monitoring host scrapes (REG-7.1)."""
+"""What the prober checks on a host, what Prometheus on a monitoring host scrapes and where it
+sends its samples for keeping (REG-7.1, REG-7.2)."""
 
 from __future__ import annotations
 
-from rampart.inventory import Inventory, Service
+from rampart.inventory import Inventory, LongTermStore, Service
 from rampart.plan.addresses import address
 from rampart.plan.model import Probe, ScrapeJob, ScrapeTarget
 
@@ -40,6 +41,13 @@ def scrape_jobs(inventory: Inventory, host: str) -> tuple[ScrapeJob, ...]:
         for name, members, port in jobs
         if members
     )
+
+
+def long_term_store(inventory: Inventory, host: str) -> LongTermStore | None:
+    """The inventory's long-term store on a monitoring host; None elsewhere or when unset."""
+    if MONITORING_GROUP not in inventory.hosts[host].groups:
+        return None
+    return inventory.long_term_store
 
 
 def _target(inventory: Inventory, host: str, port: int) -> ScrapeTarget:

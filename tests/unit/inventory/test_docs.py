@@ -42,6 +42,8 @@ def test_every_schema_key_is_documented_with_a_description_and_an_example() -> N
         assert f"### `{variable.name}`" in DOCS
         if isinstance(kind, MapOf):
             paths = key_paths(kind.value.fields, f"{variable.name}.<{kind.key_label}>")
+        elif isinstance(kind, Record):
+            paths = key_paths(kind.fields, variable.name)
         elif not isinstance(kind, ListOf) or not isinstance(kind.item, Record):
             assert variable.example, f"{variable.name}: a value needs an example"
             assert inline_yaml(variable.example) in DOCS

@@ -35,7 +35,19 @@ def scrape(plan: HostPlan) -> list[dict[str, Any]]:
     return jobs
 
 
-PER_HOST = {"firewall": firewall, "access": access, "backup": backup_config, "scrape": scrape}
+def remote_write(plan: HostPlan) -> dict[str, Any] | None:
+    """Where Prometheus on a monitoring host also sends its samples, and its site label."""
+    store: dict[str, Any] | None = plan_data(plan)["long_term_store"]
+    return store
+
+
+PER_HOST = {
+    "firewall": firewall,
+    "access": access,
+    "backup": backup_config,
+    "scrape": scrape,
+    "remote_write": remote_write,
+}
 CREDENTIALS = ProbeCredentials(
     postgresql_password_file="/etc/rampart/availability/postgresql-password",
     ssh_key_file="/etc/rampart/availability/id_ed25519",
