@@ -74,7 +74,7 @@ unit: venv
 	$(BIN)/pytest tests/unit
 
 integration: system-packages venv
-	RAMPART_LAB_RELEASE=$(LAB_RELEASE) $(BIN)/pytest tests/integration
+	RAMPART_LAB_RELEASE=$(LAB_RELEASE) $(BIN)/pytest --durations=40 tests/integration
 
 test: system-packages venv lint unit integration
 
