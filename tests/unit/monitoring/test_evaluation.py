@@ -91,6 +91,14 @@ DOWNTIME = {
 }
 
 
+PROMETHEUS_FLAGS = (
+    "--storage.tsdb.retention.time=3650d",
+    # Leave the backfilled two-hour blocks as they are: no compaction work in the test.
+    "--storage.tsdb.min-block-duration=2h",
+    "--storage.tsdb.max-block-duration=2h",
+)
+
+
 @dataclass(frozen=True)
 class Quarter:
     prometheus: str
@@ -146,13 +154,7 @@ def quarter(
     folder = tmp_path_factory.mktemp("quarter")
     # Blocks never change once written: the server gets hard links to the cached ones.
     shutil.copytree(backfilled(request.config.cache), folder / "data", copy_function=os.link)
-    flags = (
-        "--storage.tsdb.retention.time=3650d",
-        # Leave the backfilled two-hour blocks as they are: no compaction work in the test.
-        "--storage.tsdb.min-block-duration=2h",
-        "--storage.tsdb.max-block-duration=2h",
-    )
-    with running_prometheus(folder, {}, flags=flags) as base:
+    with running_prometheus(folder, {}, flags=PROMETHEUS_FLAGS) as base:
         seconds = time.monotonic() - began
         print(f"\nquarter fixture: backfilled quarter served in {seconds:.1f} s")
         yield Quarter(base, inventory_copy(folder), seconds)

@@ -77,7 +77,7 @@ def availability_bars(evaluation: Evaluation) -> str:
 
 def timeline(service: ServiceEvaluation, start: datetime, end: datetime) -> str:
     """The period as one strip: incidents red, maintenance grey, scrape gaps amber,
-    before the first sample light grey."""
+    before the first sample (or all of it, for a service not observed) light grey."""
     length = (end - start).total_seconds() or 1.0
     width = WIDTH - 2
 
@@ -90,7 +90,9 @@ def timeline(service: ServiceEvaluation, start: datetime, end: datetime) -> str:
             f" {span.end:%Y-%m-%d %H:%M}</title></rect>"
         )
 
-    body = [f'<rect x="1" y="4" width="{width}" height="20" fill="#e8f5e9" stroke="#bdbdbd"/>']
+    observed = service.figures.availability_percent is not None
+    background = "#e8f5e9" if observed else NONE
+    body = [f'<rect x="1" y="4" width="{width}" height="20" fill="{background}" stroke="#bdbdbd"/>']
     if service.first_sample is not None:
         body.append(box(Span(start, service.first_sample), NONE, "not yet probed"))
     body += [box(window.span, MAINTENANCE, window.reason) for window in service.maintenance]
