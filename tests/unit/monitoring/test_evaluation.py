@@ -428,3 +428,16 @@ def test_periods_follow_the_company_calendar() -> None:
     assert not q4.complete and q4.as_of == now
     assert [month.label for month in q4.months()] == ["2026-10", "2026-11", "2026-12"]
     assert q4.months()[1].complete and not q4.months()[2].complete
+
+
+def test_without_an_output_option_a_summary_is_printed(
+    quarter: Quarter, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = run_at(quarter, monkeypatch, AFTER_THE_QUARTER, "--month", "2026-09")
+    title, *lines = capsys.readouterr().out.splitlines()
+    assert status == 0
+    assert title == "evaluation September 2026 (Europe/Berlin)"
+    by_name = {line.split(":")[0].strip(): line for line in lines if not line.startswith("  note")}
+    assert "99.954 % (objective 99.5 % met), 20 min down, 1 incidents" in by_name[PORTAL]
+    assert "7 min down, 1 incidents, 1 maintenance windows" in by_name[HR]
+    assert "not observed" in by_name["mail"]
