@@ -60,15 +60,15 @@ class Month:
 
 @dataclass(frozen=True)
 class ServiceFigures:
-    """One service's month so far."""
+    """One service's figures for a period (this month so far, an evaluation's period)."""
 
     service: str
     objective_percent: float
     availability_percent: float | None
-    """None while the prober has not observed the service this month."""
+    """None while the prober has not observed the service in the period."""
     downtime_minutes: float
     budget_minutes: float
-    """Downtime the objective allows in the whole calendar month."""
+    """Downtime the objective allows in the whole calendar period."""
     budget_left_percent: float
     """Share of that budget not yet spent; negative once overspent."""
     firing_alerts: tuple[str, ...]
