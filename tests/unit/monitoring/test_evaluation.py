@@ -338,6 +338,8 @@ def test_html_opens_in_chromium_and_the_pdf_renders(
     output = quarterly.folder
     html = (output / "report.html").read_text()
     assert json.loads((output / "report.json").read_text())["period"]["label"] == "2026-Q3"
+    # Self-contained: no script, no image or style fetched (so no image can break).
+    assert "<img" not in html and "src=" not in html and "<link" not in html
     assert "<script" not in html and "http://" not in html.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""
     )
