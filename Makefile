@@ -6,10 +6,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 LAB_RELEASE ?= trixie
-# Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng), venv, and
-# prometheus for promtool (rules, metrics) and a real Prometheus in runbook unit tests.
+# Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng), venv,
+# prometheus for promtool (rules, metrics) and a real Prometheus in unit tests, chromium to
+# print the evaluation's PDF (and open its HTML in tests), poppler-utils to render the PDF.
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
-	apt-cacher-ng python3-venv prometheus
+	apt-cacher-ng python3-venv prometheus chromium poppler-utils
 PYTHON_SOURCES := src exporters tests plugins
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -23,7 +24,7 @@ help:
 	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
 	@echo "make rules  regenerate monitoring/rules/availability.yml from its Python source"
 	@echo "make dashboards  regenerate monitoring/dashboards/*.json from their Python source"
-	@echo "make bench  the lab's and the prober's speed and size figures (tests/benchmarks)"
+	@echo "make bench  the lab's, the prober's and the evaluation's speed and size figures (tests/benchmarks)"
 
 system-packages:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -81,3 +82,4 @@ test: system-packages venv lint unit integration
 bench: system-packages venv
 	$(BIN)/python -m tests.benchmarks.lab_benchmark
 	$(BIN)/python -m tests.benchmarks.prober_benchmark
+	$(BIN)/python -m tests.benchmarks.evaluation_benchmark

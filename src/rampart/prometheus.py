@@ -1,6 +1,7 @@
-"""The one Prometheus client: an instant query against the HTTP API, asked from here or,
-because Prometheus listens on the monitoring host's loopback (and the SSH hardening
-forbids tunnels), from a host over SSH. Runbook steps and reports both use it.
+"""The one Prometheus client: instant and range queries and the server's flags, from the
+HTTP API, asked from here or, because Prometheus listens on the monitoring host's loopback
+(and the SSH hardening forbids tunnels), from a host over SSH. Runbook steps and reports
+both use it.
 """
 
 from __future__ import annotations
@@ -21,18 +22,18 @@ class PrometheusError(RampartError):
     """Prometheus did not answer, or answered with something that is not a query result."""
 
 
-def instant_query(
+def api_get(
     base: str,
-    query: str,
+    path: str,
+    parameters: dict[str, str],
     *,
     through: SshTarget | None = None,
     timeout: float = 10.0,
-    at: float | None = None,
 ) -> dict[str, Any]:
-    """The parsed answer of an instant query (evaluated `at` a Unix time, default now),
-    asked from here or from the host `through` names."""
-    parameters = {"query": query, **({"time": f"{at:.3f}"} if at is not None else {})}
-    url = f"{base.rstrip('/')}/api/v1/query?{urllib.parse.urlencode(parameters)}"
+    """The parsed JSON answer of a GET on the HTTP API (`/api/v1/...`), asked from here or
+    from the host `through` names."""
+    query = f"?{urllib.parse.urlencode(parameters)}" if parameters else ""
+    url = f"{base.rstrip('/')}{path}{query}"
     where = f"{base} (from {through.name})" if through else base
     try:
         if through is None:
@@ -41,11 +42,71 @@ def instant_query(
         else:
             text = http_get_through(through, url, timeout=timeout)
         answer = json.loads(text)
+    except urllib.error.HTTPError as error:
+        # Prometheus answers a bad query with 400 and a JSON body naming the problem.
+        try:
+            answer = json.loads(error.read().decode("utf-8", "replace"))
+        except ValueError:
+            raise PrometheusError(f"Prometheus at {where} refused {path}: {error}") from error
     except (urllib.error.URLError, OSError, ValueError, RampartError) as error:
         raise PrometheusError(f"Prometheus at {where} did not answer: {error}") from error
     if not isinstance(answer, dict):
         raise PrometheusError(f"Prometheus at {where} answered no query result")
     return answer
+
+
+def instant_query(
+    base: str,
+    query: str,
+    *,
+    through: SshTarget | None = None,
+    timeout: float = 10.0,
+    at: float | None = None,
+) -> dict[str, Any]:
+    """The parsed answer of an instant query (evaluated `at` a Unix time, default now)."""
+    parameters = {"query": query, **({"time": f"{at:.3f}"} if at is not None else {})}
+    return api_get(base, "/api/v1/query", parameters, through=through, timeout=timeout)
+
+
+def range_query(
+    base: str,
+    query: str,
+    start: float,
+    end: float,
+    step_seconds: int,
+    *,
+    through: SshTarget | None = None,
+    timeout: float = 30.0,
+) -> dict[str, Any]:
+    """The parsed answer of a range query: `query` evaluated every `step_seconds` from
+    `start` to `end` (Unix times; Prometheus allows at most 11,000 steps per query)."""
+    parameters = {
+        "query": query,
+        "start": f"{start:.3f}",
+        "end": f"{end:.3f}",
+        "step": str(step_seconds),
+    }
+    return api_get(base, "/api/v1/query_range", parameters, through=through, timeout=timeout)
+
+
+def flags(base: str, *, through: SshTarget | None = None) -> dict[str, str]:
+    """The command-line flags Prometheus runs with (`storage.tsdb.retention.time`, ...)."""
+    answer = api_get(base, "/api/v1/status/flags", {}, through=through)
+    data = answer.get("data")
+    return {str(key): str(value) for key, value in data.items()} if isinstance(data, dict) else {}
+
+
+def matrix(answer: dict[str, Any]) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
+    """(labels, [(time, value), ...]) of each series of a range query's answer."""
+    if answer.get("status") != "success":
+        return []
+    return [
+        (
+            dict(item.get("metric", {})),
+            [(float(time), float(value)) for time, value in item.get("values", [])],
+        )
+        for item in answer.get("data", {}).get("result", [])
+    ]
 
 
 def vector(answer: dict[str, Any]) -> list[tuple[dict[str, str], float]]:

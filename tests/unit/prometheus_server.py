@@ -40,9 +40,11 @@ def running_prometheus(
     rule_files: Sequence[Path] = (),
     ready: str = "up",
     timeout: float = 90,
+    flags: Sequence[str] = (),
 ) -> Iterator[str]:
     """Prometheus scraping `targets` (job -> host:port; `self` is itself) every second and
-    evaluating `rule_files` every second; yields its base URL once `ready` has a result."""
+    evaluating `rule_files` every second, started with extra `flags`; yields its base URL
+    once `ready` has a result. Data already in `folder`/data (backfilled blocks) is kept."""
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.fail("prometheus is not installed: run `make system-packages`")
@@ -64,6 +66,7 @@ def running_prometheus(
             f"--config.file={config_file}",
             f"--storage.tsdb.path={folder / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",
+            *flags,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from rampart.errors import ConfigError
@@ -59,15 +60,15 @@ class Month:
 
 @dataclass(frozen=True)
 class ServiceFigures:
-    """One service's month so far."""
+    """One service's figures for a period (this month so far, an evaluation's period)."""
 
     service: str
     objective_percent: float
     availability_percent: float | None
-    """None while the prober has not observed the service this month."""
+    """None while the prober has not observed the service in the period."""
     downtime_minutes: float
     budget_minutes: float
-    """Downtime the objective allows in the whole calendar month."""
+    """Downtime the objective allows in the whole calendar period."""
     budget_left_percent: float
     """Share of that budget not yet spent; negative once overspent."""
     firing_alerts: tuple[str, ...]
@@ -78,8 +79,19 @@ def by_service(samples: list[tuple[dict[str, str], float]]) -> dict[str, float]:
     return {labels["service"]: value for labels, value in samples if "service" in labels}
 
 
-def month_figures(inventory: Inventory, month: Month, ask: Ask) -> list[ServiceFigures]:
-    """Each catalog service's figures, from three queries evaluated at the month's `now`."""
+class Window(Protocol):
+    """A calendar period being reported: how much of it has passed, how long it is."""
+
+    @property
+    def elapsed_seconds(self) -> int: ...
+
+    @property
+    def length_seconds(self) -> float: ...
+
+
+def month_figures(inventory: Inventory, month: Window, ask: Ask) -> list[ServiceFigures]:
+    """Each catalog service's figures, from three queries evaluated at the period's end
+    (a month's `now`, an evaluation period's `as_of`)."""
     window = f"{month.elapsed_seconds}s"
     down = by_service(ask(per_service("increase", COUNTER_DOWN, window)))
     observed = by_service(ask(per_service("increase", COUNTER_OBSERVED, window)))
@@ -144,27 +156,48 @@ def monitoring_host(inventory: Inventory) -> SshTarget:
     return target_from_vars(host, inventory.hosts[host].vars)
 
 
-def report_availability(inventory_path: Path, as_json: bool, now: datetime | None = None) -> int:
-    """Print this month's figures as a table or JSON. Prometheus is asked from the
-    monitoring host over SSH, or directly at $RAMPART_PROMETHEUS_URL when that is set."""
-    inventory = load_inventory(inventory_path)
-    zone = inventory.time_zone
-    month = Month.of((now or datetime.now(ZoneInfo(zone))).astimezone(ZoneInfo(zone)))
-    direct = os.environ.get("RAMPART_PROMETHEUS_URL")
-    through = None if direct else monitoring_host(inventory)
-    at = month.now.timestamp()
+@dataclass(frozen=True)
+class PrometheusSource:
+    """Where the reports ask Prometheus: the monitoring host's loopback over SSH, or
+    directly at $RAMPART_PROMETHEUS_URL when that is set."""
 
-    def ask(query: str) -> list[tuple[dict[str, str], float]]:
+    base: str
+    through: SshTarget | None
+
+    @classmethod
+    def of(cls, inventory: Inventory) -> PrometheusSource:
+        direct = os.environ.get("RAMPART_PROMETHEUS_URL")
+        return cls(direct or LOOPBACK_URL, None if direct else monitoring_host(inventory))
+
+    def answered(self, what: str, asking: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The successful answer of `asking`; one line naming `what` failed otherwise."""
         try:
-            answer = instant_query(direct or LOOPBACK_URL, query, through=through, at=at)
+            answer = asking()
         except PrometheusError as error:
             reason = str(error).splitlines()[0]
             raise PrometheusError(f"{reason} (is the lab up? `rampart lab up`)") from error
         if answer.get("status") != "success":
-            raise PrometheusError(f"Prometheus refused {query}: {answer.get('error', answer)}")
-        return vector(answer)
+            raise PrometheusError(f"Prometheus refused {what}: {answer.get('error', answer)}")
+        return answer
 
-    figures = month_figures(inventory, month, ask)
+    def instant(self, query: str, at: float) -> list[tuple[dict[str, str], float]]:
+        """An instant query's samples, evaluated `at` a Unix time."""
+        return vector(
+            self.answered(
+                query, lambda: instant_query(self.base, query, through=self.through, at=at)
+            )
+        )
+
+
+def report_availability(inventory_path: Path, as_json: bool, now: datetime | None = None) -> int:
+    """Print this month's figures as a table or JSON."""
+    inventory = load_inventory(inventory_path)
+    zone = inventory.time_zone
+    month = Month.of((now or datetime.now(ZoneInfo(zone))).astimezone(ZoneInfo(zone)))
+    source = PrometheusSource.of(inventory)
+    figures = month_figures(
+        inventory, month, lambda query: source.instant(query, month.now.timestamp())
+    )
     if as_json:
         document = {
             "period": {

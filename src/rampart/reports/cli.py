@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rampart.ansible_config import add_inventory_option
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `report` subcommand and its reports, `access` and `availability`."""
+    """The `report` subcommand and its reports: `access`, `availability`, `evaluation`."""
     report = commands.add_parser("report", help="reports for management, auditors and on-call")
     reports = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     access = reports.add_parser(
@@ -28,6 +29,24 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_inventory_option(availability)
     availability.add_argument("--json", action="store_true", help="write the figures as JSON")
     availability.set_defaults(handler=report_availability)
+    evaluation = reports.add_parser(
+        "evaluation",
+        help="a calendar month's or quarter's availability evaluation (HTML, PDF, JSON)",
+    )
+    add_inventory_option(evaluation)
+    period = evaluation.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
+    period.add_argument("--quarter", metavar="YYYY-Qn", help="a calendar quarter, e.g. 2026-Q4")
+    evaluation.add_argument("--json", action="store_true", help="write the figures as JSON")
+    evaluation.add_argument("--html", type=Path, metavar="FILE", help="write the HTML page")
+    evaluation.add_argument("--pdf", type=Path, metavar="FILE", help="write the PDF (chromium)")
+    evaluation.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="write report.html, report.json and report.pdf into DIR",
+    )
+    evaluation.set_defaults(handler=report_evaluation)
 
 
 def report_access(arguments: argparse.Namespace) -> int:
@@ -42,3 +61,18 @@ def report_availability(arguments: argparse.Namespace) -> int:
     from rampart.monitoring.report import report_availability as report
 
     return report(arguments.inventory, arguments.json)
+
+
+def report_evaluation(arguments: argparse.Namespace) -> int:
+    """Evaluate a calendar month or quarter."""
+    from rampart.monitoring.evaluation.report import report_evaluation as report
+
+    return report(
+        arguments.inventory,
+        month=arguments.month,
+        quarter=arguments.quarter,
+        as_json=arguments.json,
+        html=arguments.html,
+        pdf=arguments.pdf,
+        output=arguments.output,
+    )
