@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rampart.ansible_config import add_inventory_option
+from rampart.ansible_config import add_inventory_option, inventory_path
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,11 +34,11 @@ def report_access(arguments: argparse.Namespace) -> int:
     """Run the access review."""
     from rampart.access.report import report_access as review
 
-    return review(arguments.inventory, arguments.json, not arguments.no_publish)
+    return review(inventory_path(arguments.inventory), arguments.json, not arguments.no_publish)
 
 
 def report_availability(arguments: argparse.Namespace) -> int:
     """Report this month's availability so far."""
     from rampart.monitoring.report import report_availability as report
 
-    return report(arguments.inventory, arguments.json)
+    return report(inventory_path(arguments.inventory), arguments.json)
