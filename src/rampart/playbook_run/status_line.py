@@ -43,8 +43,12 @@ def status_text(progress: Progress) -> str:
     left = max(0, progress.tasks_total - progress.tasks_done)
     parts = [
         f"{progress.playbook} play {progress.play_number}/{progress.plays} {progress.play}",
-        f"task {progress.tasks_done}/{about}{progress.tasks_total},"
-        f" {about}{left} task{'' if left == 1 else 's'} left",
+        (
+            f"task {progress.tasks_done}/{about}{progress.tasks_total},"
+            f" {about}{left} task{'' if left == 1 else 's'} left"
+            if progress.tasks_done <= progress.tasks_total
+            else f"task {progress.tasks_done}, more than counted (includes), tasks left unknown"
+        ),
         (
             f"about {duration_text(progress.seconds_left)} left"
             if progress.seconds_left is not None
