@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rampart.ansible_config import add_inventory_option
+from rampart.ansible_config import add_inventory_option, inventory_path
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,7 +50,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
     )
     from rampart.inventory import load_inventory
 
-    inventory = load_inventory(arguments.inventory)
+    inventory = load_inventory(inventory_path(arguments.inventory))
     credentials = ProbeCredentials(
         postgresql_user=arguments.postgresql_user,
         postgresql_password_file=arguments.postgresql_password_file,

@@ -59,28 +59,40 @@ def default_inventory() -> Path:
         with path.open(encoding="utf-8") as text:
             parser.read_file(text)
     except (OSError, configparser.Error, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read it as Ansible's configuration: {error}") from None
+        reason = " ".join(str(error).split())  # configparser's messages span lines
+        raise ConfigError(f"{path}: cannot read it as Ansible's configuration: {reason}") from None
     sources = parser.get("defaults", "inventory", fallback="")
     if not sources.strip():
         return ANSIBLE_DEFAULT_INVENTORY
     return path.parent / _expand(Path(_first(sources)))
 
 
-def inventory_help(what: str = "the inventory folder") -> str:
-    """The help of an inventory argument: where its default comes from, and what it is now."""
-    return (
-        f"{what} (default: $ANSIBLE_INVENTORY, else `inventory` of the ansible.cfg Ansible"
-        f" would use; here {default_inventory()})"
-    )
+def inventory_path(given: Path | None) -> Path:
+    """The inventory a command reads: `--inventory` when given, else the default, looked up
+    only now, so commands that need no inventory never read ansible.cfg."""
+    if given is not None:
+        return given
+    path = default_inventory()
+    if path == ANSIBLE_DEFAULT_INVENTORY and not path.exists():
+        raise ConfigError(
+            "no inventory: no $ANSIBLE_INVENTORY and no ansible.cfg naming one here, in"
+            " $ANSIBLE_CONFIG, ~/.ansible.cfg or /etc/ansible/; run inside the repository"
+            " or pass --inventory"
+        )
+    return path
+
+
+INVENTORY_HELP = (
+    "(default: $ANSIBLE_INVENTORY, else `inventory` of the ansible.cfg Ansible would use,"
+    " as `ansible-playbook` finds it)"
+)
 
 
 def add_inventory_option(
     parser: argparse.ArgumentParser, what: str = "the inventory folder"
 ) -> None:
-    """`--inventory`, defaulting to the inventory Ansible would use."""
-    parser.add_argument(
-        "--inventory", type=Path, default=default_inventory(), help=inventory_help(what)
-    )
+    """`--inventory`; without it the command reads `inventory_path(None)`."""
+    parser.add_argument("--inventory", type=Path, default=None, help=f"{what} {INVENTORY_HELP}")
 
 
 def _first(sources: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rampart.ansible_config import default_inventory, inventory_help
+from rampart.ansible_config import INVENTORY_HELP, inventory_path
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,16 +20,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "paths",
         nargs="*",
         type=Path,
-        default=[default_inventory()],
         metavar="INVENTORY",
-        help=inventory_help("inventory folders"),
+        help=f"inventory folders {INVENTORY_HELP}",
     )
     inventory.set_defaults(handler=dispatch)
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
     """Run `inventory validate`."""
-    return validate(arguments.paths)
+    return validate(arguments.paths or [inventory_path(None)])
 
 
 def validate(paths: list[Path]) -> int:

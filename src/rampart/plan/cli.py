@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from rampart.ansible_config import add_inventory_option
+from rampart.ansible_config import add_inventory_option, inventory_path
 
 if TYPE_CHECKING:
     from rampart.plan.model import HostPlan
@@ -27,7 +27,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
     from rampart.plan.build import host_plan
     from rampart.plan.data import plan_data
 
-    plan = host_plan(load_inventory(arguments.inventory), arguments.host)
+    plan = host_plan(load_inventory(inventory_path(arguments.inventory)), arguments.host)
     if arguments.json:
         print(json.dumps(plan_data(plan), indent=2, sort_keys=True))
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rampart.ansible_config import add_inventory_option
+from rampart.ansible_config import add_inventory_option, inventory_path
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,14 +53,14 @@ def report_access(arguments: argparse.Namespace) -> int:
     """Run the access review."""
     from rampart.access.report import report_access as review
 
-    return review(arguments.inventory, arguments.json, not arguments.no_publish)
+    return review(inventory_path(arguments.inventory), arguments.json, not arguments.no_publish)
 
 
 def report_availability(arguments: argparse.Namespace) -> int:
     """Report this month's availability so far."""
     from rampart.monitoring.report import report_availability as report
 
-    return report(arguments.inventory, arguments.json)
+    return report(inventory_path(arguments.inventory), arguments.json)
 
 
 def report_evaluation(arguments: argparse.Namespace) -> int:
@@ -68,7 +68,7 @@ def report_evaluation(arguments: argparse.Namespace) -> int:
     from rampart.monitoring.evaluation.report import report_evaluation as report
 
     return report(
-        arguments.inventory,
+        inventory_path(arguments.inventory),
         month=arguments.month,
         quarter=arguments.quarter,
         as_json=arguments.json,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rampart.ansible_config import add_inventory_option, default_inventory
+from rampart.ansible_config import add_inventory_option, inventory_path
 from rampart.errors import ConfigError
 
 EXIT_STATUS = {"succeeded": 0, "failed": 1, "interrupted": 130}
@@ -78,7 +78,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
         options = engine.RunOptions(
             drill=False,
             runs=runs_directory(arguments.runs_dir),
-            inventory=default_inventory(),
+            inventory=inventory_path(None),
             metrics=arguments.metrics_dir,
             yes=arguments.yes,
             interactive=interactive,
@@ -88,7 +88,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
     options = engine.RunOptions(
         drill=arguments.drill,
         runs=runs_directory(arguments.runs_dir),
-        inventory=arguments.inventory,
+        inventory=inventory_path(arguments.inventory),
         metrics=arguments.metrics_dir,
         yes=arguments.yes,
         interactive=interactive,
@@ -111,8 +111,9 @@ def show(arguments: argparse.Namespace) -> int:
     runbook = load_runbook(find_runbook(arguments.runbooks, arguments.runbook))
     context = None
     if not arguments.raw:
-        options = engine.RunOptions(drill=False, runs=Path(), inventory=arguments.inventory)
         try:
+            inventory = inventory_path(arguments.inventory)
+            options = engine.RunOptions(drill=False, runs=Path(), inventory=inventory)
             context = engine.dry_run_context(runbook, options)
             text = markdown(runbook, context)
         except ConfigError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rampart.ansible_config import add_inventory_option
+from rampart.ansible_config import add_inventory_option, inventory_path
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,4 +22,4 @@ def dispatch(arguments: argparse.Namespace) -> int:
     """Print the summary."""
     from rampart.summary.report import summarise
 
-    return summarise(arguments.inventory, arguments.playbook)
+    return summarise(inventory_path(arguments.inventory), arguments.playbook)
