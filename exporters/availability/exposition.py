@@ -96,13 +96,16 @@ CONFIGURED = _header("checks_configured", "gauge", "Checks the prober is configu
 
 @dataclass(frozen=True)
 class _CheckTemplates:
-    """A check's sample names and labels, escaped and encoded once; values are filled in."""
+    """A check's lines as bytes %-templates, names and labels escaped once; values go in.
+
+    Values are finite floats (durations, times), written by `%r`: Python's shortest repr.
+    """
 
     success: bytes
     duration: bytes
     finished: bytes
     expiry: bytes
-    histogram: bytes  # a %-template: the cumulative bucket counts, the count, the sum
+    histogram: bytes  # the cumulative bucket counts, the count, the sum
 
     @classmethod
     def of(cls, result: LatestOutcome) -> _CheckTemplates:
@@ -110,32 +113,24 @@ class _CheckTemplates:
         key = {"service": check.service, "host": check.host, "check": check.name}
         full = _labels(**key, type=check.type, critical=str(check.critical).lower())
         short = _labels(**key)
-        name = f"{PREFIX}response_time_seconds"
-        literal = [  # each sample's name and labels, with a label's "%" kept as text
-            text.replace("%", "%%")
-            for text in (
-                *(f"{name}_bucket{_labels(**key, le=bound)}" for bound in BOUNDS),
-                f"{name}_count{short}",
-                f"{name}_sum{short}",
-            )
-        ]
-        histogram = "".join(f"{text} %d.0\n" for text in literal[:-1]) + f"{literal[-1]} %b\n"
+        histogram = f"{PREFIX}response_time_seconds"
+        buckets = [f"{histogram}_bucket{_labels(**key, le=bound)}" for bound in BOUNDS]
+
+        def template(*lines: tuple[str, str]) -> bytes:
+            """Sample names with labels (a label's "%" kept as text) and value formats."""
+            return "".join(f"{name.replace('%', '%%')} {value}\n" for name, value in lines).encode()
+
         return cls(
-            f"{PREFIX}check_success{full} ".encode(),
-            f"{PREFIX}check_duration_seconds{full} ".encode(),
-            f"{PREFIX}check_finished_timestamp_seconds{full} ".encode(),
-            f"{PREFIX}certificate_expiry_timestamp_seconds{short} ".encode(),
-            histogram.encode(),
+            template((f"{PREFIX}check_success{full}", "%b")),
+            template((f"{PREFIX}check_duration_seconds{full}", "%r")),
+            template((f"{PREFIX}check_finished_timestamp_seconds{full}", "%r")),
+            template((f"{PREFIX}certificate_expiry_timestamp_seconds{short}", "%r")),
+            template(
+                *((bucket, "%d.0") for bucket in buckets),
+                (f"{histogram}_count{short}", "%d.0"),
+                (f"{histogram}_sum{short}", "%r"),
+            ),
         )
-
-
-@dataclass(frozen=True)
-class _CheckText:
-    """One check's place in the families, its templates, and the result its lines came from."""
-
-    position: int
-    templates: _CheckTemplates
-    result: LatestOutcome
 
 
 def _check_lines(result: LatestOutcome, templates: _CheckTemplates) -> tuple[bytes, ...]:
@@ -144,11 +139,11 @@ def _check_lines(result: LatestOutcome, templates: _CheckTemplates) -> tuple[byt
     expiry = outcome.certificate_expiry
     cumulative = tuple(itertools.accumulate(histogram.counts))
     return (
-        templates.success + (b"1.0\n" if outcome.success else b"0.0\n"),
-        templates.duration + _number(outcome.duration_seconds).encode() + b"\n",
-        templates.finished + _number(result.finished_at).encode() + b"\n",
-        b"" if expiry is None else templates.expiry + _number(expiry).encode() + b"\n",
-        templates.histogram % (*cumulative, cumulative[-1], _number(histogram.total).encode()),
+        templates.success % (b"1.0" if outcome.success else b"0.0"),
+        templates.duration % float(outcome.duration_seconds),
+        templates.finished % float(result.finished_at),
+        b"" if expiry is None else templates.expiry % float(expiry),
+        templates.histogram % (*cumulative, cumulative[-1], float(histogram.total)),
     )
 
 
@@ -189,8 +184,10 @@ class AvailabilityExposition:
         self._lock = threading.Lock()
         self._built_for: tuple[int, tuple[bool, ...]] | None = None
         self._body = b""
-        self._checks: dict[tuple[str, str, str], _CheckText] = {}
-        # Per check family, each check's lines at its position (first report first).
+        # Per check, at its place in `Snapshot.results`: its templates, the result its
+        # lines were rendered from, and its lines in each per-check family.
+        self._templates: list[_CheckTemplates] = []
+        self._rendered: list[LatestOutcome] = []
         self._families: tuple[list[bytes], ...] = tuple([] for _ in CHECK_FAMILIES)
 
     def body(self) -> bytes:
@@ -205,22 +202,21 @@ class AvailabilityExposition:
 
     def _build(self, snapshot: Snapshot) -> bytes:
         """Re-render the checks whose result changed, then join every family."""
-        for result in snapshot.results:
-            key = result.check.key
-            known = self._checks.get(key)
-            if known is not None and known.result is result:
-                continue
-            if known is None:
-                known = _CheckText(len(self._checks), _CheckTemplates.of(result), result)
-                for family in self._families:
+        rendered, families = self._rendered, self._families
+        for place, result in enumerate(snapshot.results):
+            if place == len(rendered):  # a check's first result: it joins at the end
+                self._templates.append(_CheckTemplates.of(result))
+                rendered.append(result)
+                for family in families:
                     family.append(b"")
-            self._checks[key] = _CheckText(known.position, known.templates, result)
-            for family, line in zip(
-                self._families, _check_lines(result, known.templates), strict=True
-            ):
-                family[known.position] = line
+            elif rendered[place] is result:
+                continue
+            rendered[place] = result
+            lines = _check_lines(result, self._templates[place])
+            for family, line in zip(families, lines, strict=True):
+                family[place] = line
         parts = [text.encode() for text in _service_text(snapshot)]
-        for header, family in zip(CHECK_FAMILIES.values(), self._families, strict=True):
+        for header, family in zip(CHECK_FAMILIES.values(), families, strict=True):
             parts.append(header.encode())
             parts.extend(family)
         parts.append(CONFIGURED.encode())

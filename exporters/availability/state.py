@@ -70,7 +70,10 @@ class ServiceStatus:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything one scrape exports, copied at one moment; `generation` counts results."""
+    """Everything one scrape exports, copied at one moment; `generation` counts results.
+
+    `results` are in the order the checks first reported, and a check keeps its place.
+    """
 
     generation: int
     taken_at: float
