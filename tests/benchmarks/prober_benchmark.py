@@ -5,8 +5,8 @@ It starts loopback TCP listeners in a child process (so their work is not counte
 
 1. runs the prober's scheduler with 2,000 TCP checks for a while and reports its CPU time
    per 1,000 checks, then the latency of a scrape over HTTP, plain and gzipped (as
-   Prometheus asks), in three cases: while results keep arriving (about 40 new between
-   two scrapes), steady (no new result: the cached bytes), and after every check changed
+   Prometheus asks), in three cases: while results keep arriving (the table says how many
+   between two scrapes), steady (no new result: the cached bytes), and after every check changed
    (a scrape interval longer than the checks' interval: a full rebuild);
 2. if Debian's prometheus-blackbox-exporter is installed, probes the same targets through
    it and through Rampart's probe, side by side: CPU per probe, and the latency each adds
@@ -16,6 +16,7 @@ Every address is on loopback (127.0.0.1).
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import shutil
@@ -121,22 +122,24 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def scrape(url: str, compressed: bool) -> tuple[float, int]:
-    """Seconds for one GET of /metrics until its last byte, and the bytes received."""
+def scrape(url: str, compressed: bool) -> tuple[float, int, float]:
+    """One GET of /metrics: seconds until its last byte, bytes received, and the process's
+    CPU seconds meanwhile (server and client; probes too while they run)."""
     headers = {"Accept-Encoding": "gzip"} if compressed else {}
-    begun = time.perf_counter()
+    cpu, begun = cpu_seconds(), time.perf_counter()
     with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
         size = len(response.read())
-    return time.perf_counter() - begun, size
+    return time.perf_counter() - begun, size, cpu_seconds() - cpu
 
 
-def print_latencies(case: str, compressed: bool, figures: list[tuple[float, int]]) -> None:
-    """One table row: median, p95 and max scrape time, and the size on the wire."""
-    times = [seconds for seconds, _ in figures]
+def print_latencies(case: str, compressed: bool, figures: list[tuple[float, int, float]]) -> None:
+    """One table row: median, p95 and max scrape time, median CPU, and size on the wire."""
+    times = [seconds for seconds, _, _ in figures]
     print(
-        f"{case:<30} {'gzip' if compressed else 'plain':>5}"
+        f"{case:<24} {'gzip' if compressed else 'plain':>5}"
         f" {1000 * statistics.median(times):>9.1f} {1000 * percentile(times, 0.95):>9.1f}"
-        f" {1000 * max(times):>9.1f} {statistics.median(s for _, s in figures) / 1024:>9.0f}"
+        f" {1000 * max(times):>9.1f} {1000 * statistics.median(c for _, _, c in figures):>7.1f}"
+        f" {statistics.median(s for _, s, _ in figures) / 1024:>7.0f}"
     )
 
 
@@ -163,19 +166,19 @@ def prober_figures(ports: list[int]) -> None:
     time.sleep(RUN_SECONDS)
     cpu_used, probes_done = cpu_seconds() - cpu_before, probes - probes_before
     elapsed = time.monotonic() - started
-    changing: dict[bool, list[tuple[float, int]]] = {False: [], True: []}
-    changed_between = []
+    changing: dict[bool, list[tuple[float, int, float]]] = {False: [], True: []}
+    generations = []  # at each scrape's start: the results recorded between two scrapes
     for index in range(2 * SCRAPES):
-        generation = state.snapshot().generation
+        generations.append(state.snapshot().generation)
         changing[index % 2 == 1].append(scrape(url, index % 2 == 1))
-        changed_between.append(state.snapshot().generation - generation)
         time.sleep(0.2)
+    changed_between = [later - earlier for earlier, later in itertools.pairwise(generations)]
     scheduler.stop()
     steady = {
         compressed: [scrape(url, compressed) for _ in range(SCRAPES)]
         for compressed in (False, True)
     }
-    full: dict[bool, list[tuple[float, int]]] = {False: [], True: []}
+    full: dict[bool, list[tuple[float, int, float]]] = {False: [], True: []}
     for index in range(2 * FULL_REBUILDS):
         for check in checks:
             state.record(check, Outcome(True, 0.001, "ok"))
@@ -191,8 +194,11 @@ def prober_figures(ports: list[int]) -> None:
     between = statistics.median(changed_between)
     print(f"{'new results between two scrapes (median)':<44} {between:>12.0f}")
     print(f"{'failed checks (should be 0)':<44} {failures:>12}")
-    print(f"\nScrapes over HTTP, {SCRAPES} each ({FULL_REBUILDS} after every check changed)")
-    print(f"{'case':<30} {'body':>5} {'median ms':>9} {'p95 ms':>9} {'max ms':>9} {'KiB':>9}")
+    print(f"\nScrapes over HTTP, {SCRAPES} each ({FULL_REBUILDS} after every check changed);")
+    print("CPU ms: the whole process during the scrape (client and server; probes too while")
+    print("results arrive), the load-independent part of the figure")
+    columns = ("median ms", "p95 ms", "max ms")
+    print(f"{'case':<24} {'body':>5} " + " ".join(f"{c:>9}" for c in columns) + "  CPU ms     KiB")
     for case, figures in [
         ("results arriving", changing),
         ("steady (no new result)", steady),
