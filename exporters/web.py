@@ -4,13 +4,17 @@ prometheus_client's own server has no basic auth; this one reads the same web co
 as node_exporter (`tls_server_config.cert_file/key_file`, `basic_auth_users` with bcrypt
 hashes), so one format serves every Rampart endpoint. The TLS handshake runs in the
 request's own thread, so a slow or plain-HTTP client never blocks the others; plain HTTP
-on a TLS port gets no answer. Every Rampart exporter serves through it.
+on a TLS port gets no answer. A client that sends `Accept-Encoding: gzip` (Prometheus
+does) gets the body gzipped; the compressed form is kept and reused while the body stays
+the same, so an exporter that serves cached bytes pays for compression once per change.
+Every Rampart exporter serves through it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import hashlib
 import hmac
 import ssl
@@ -24,10 +28,13 @@ from typing import Any
 
 import yaml
 from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import gzip_accepted
 
 from rampart.errors import ConfigError
 
 REQUEST_TIMEOUT_SECONDS = 10
+# Level 1: a 4 MiB exposition shrinks about 20-fold in a third of level 6's time.
+GZIP_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,9 @@ class MetricsServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], body: Callable[[], bytes], web: WebConfig) -> None:
         self.body = body
         self.auth = BasicAuth(web.users)
+        self._gzip_lock = threading.Lock()
+        self._gzip_of = b""
+        self._gzip = gzip.compress(b"", compresslevel=GZIP_LEVEL, mtime=0)
         self.tls: ssl.SSLContext | None = None
         if web.cert_file is not None and web.key_file is not None:
             self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -130,6 +140,14 @@ class MetricsServer(ThreadingHTTPServer):
                     f"{web.cert_file}: cannot load the certificate: {error}"
                 ) from None
         super().__init__(address, MetricsHandler)
+
+    def gzipped(self, body: bytes) -> bytes:
+        """`body` gzipped; compressed again only when it differs from the last one."""
+        with self._gzip_lock:
+            if body != self._gzip_of:
+                self._gzip = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+                self._gzip_of = body
+            return self._gzip
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Handshake TLS in the request's thread, then serve it."""
@@ -165,8 +183,14 @@ class MetricsHandler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         body = self.server.body()
+        compress = gzip_accepted(self.headers.get("Accept-Encoding", ""))
+        if compress:
+            body = self.server.gzipped(body)
         self.send_response(200)
         self.send_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.send_header("Vary", "Accept-Encoding")
+        if compress:
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

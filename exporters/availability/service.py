@@ -8,10 +8,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from prometheus_client import CollectorRegistry, generate_latest
-
-from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import ExporterConfig, load_config
+from rampart.exporters.availability.exposition import AvailabilityExposition
 from rampart.exporters.availability.scheduler import Scheduler
 from rampart.exporters.availability.state import AvailabilityState
 from rampart.exporters.web import MetricsServer, load_web_config
@@ -23,10 +21,8 @@ def build(config: ExporterConfig) -> tuple[AvailabilityState, Scheduler, Metrics
     """Wire state, scheduler and server for a configuration (nothing started yet)."""
     web = load_web_config(config.web_config_file)
     state = AvailabilityState(config)
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(AvailabilityCollector(state.snapshot))
     address = (config.listen_address, config.listen_port)
-    server = MetricsServer(address, lambda: generate_latest(registry), web)
+    server = MetricsServer(address, AvailabilityExposition(state.snapshot).body, web)
     return state, Scheduler(config.checks, state), server
 
 

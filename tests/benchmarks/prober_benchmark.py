@@ -1,10 +1,13 @@
-"""The availability prober's cost (issue 5), printed as tables; not a pass/fail test.
+"""The availability prober's cost (issues 5 and 16), printed as tables; not a pass/fail test.
 
 Run from the repository root: `.venv/bin/python -m tests.benchmarks.prober_benchmark`.
 It starts loopback TCP listeners in a child process (so their work is not counted), then:
 
 1. runs the prober's scheduler with 2,000 TCP checks for a while and reports its CPU time
-   per 1,000 checks, and the latency of a scrape (collect + HTTP) with 2,000 checks;
+   per 1,000 checks, then the latency of a scrape over HTTP, plain and gzipped (as
+   Prometheus asks), in three cases: while results keep arriving (the table says how many
+   between two scrapes), steady (no new result: the cached bytes), and after every check changed
+   (a scrape interval longer than the checks' interval: a full rebuild);
 2. if Debian's prometheus-blackbox-exporter is installed, probes the same targets through
    it and through Rampart's probe, side by side: CPU per probe, and the latency each adds
    over a raw TCP connect.
@@ -13,6 +16,7 @@ Every address is on loopback (127.0.0.1).
 
 from __future__ import annotations
 
+import itertools
 import os
 import resource
 import shutil
@@ -26,11 +30,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, generate_latest
-
 from rampart.checks import Outcome, ProbeCheck, run_check
-from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import ExporterConfig, ProbeService
+from rampart.exporters.availability.exposition import AvailabilityExposition
 from rampart.exporters.availability.scheduler import Scheduler
 from rampart.exporters.availability.state import AvailabilityState
 from rampart.exporters.web import MetricsServer, WebConfig
@@ -39,7 +41,8 @@ CHECKS = 2000
 LISTENERS = 50
 INTERVAL_SECONDS = 10.0
 RUN_SECONDS = 30.0
-SCRAPES = 30
+SCRAPES = 40
+FULL_REBUILDS = 10
 SIDE_BY_SIDE_PROBES = 1000
 BLACKBOX_PORT = 19115
 
@@ -119,6 +122,27 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def scrape(url: str, compressed: bool) -> tuple[float, int, float]:
+    """One GET of /metrics: seconds until its last byte, bytes received, and the process's
+    CPU seconds meanwhile (server and client; probes too while they run)."""
+    headers = {"Accept-Encoding": "gzip"} if compressed else {}
+    cpu, begun = cpu_seconds(), time.perf_counter()
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
+        size = len(response.read())
+    return time.perf_counter() - begun, size, cpu_seconds() - cpu
+
+
+def print_latencies(case: str, compressed: bool, figures: list[tuple[float, int, float]]) -> None:
+    """One table row: median, p95 and max scrape time, median CPU, and size on the wire."""
+    times = [seconds for seconds, _, _ in figures]
+    print(
+        f"{case:<24} {'gzip' if compressed else 'plain':>5}"
+        f" {1000 * statistics.median(times):>9.1f} {1000 * percentile(times, 0.95):>9.1f}"
+        f" {1000 * max(times):>9.1f} {1000 * statistics.median(c for _, _, c in figures):>7.1f}"
+        f" {statistics.median(s for _, s, _ in figures) / 1024:>7.0f}"
+    )
+
+
 def prober_figures(ports: list[int]) -> None:
     """CPU per 1,000 checks and scrape latency with 2,000 checks configured."""
     checks = tcp_checks(ports, CHECKS)
@@ -131,10 +155,10 @@ def prober_figures(ports: list[int]) -> None:
         probes += 1
         return run_check(check)
 
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(AvailabilityCollector(state.snapshot))
-    server = MetricsServer(("127.0.0.1", 0), lambda: generate_latest(registry), WebConfig())
+    exposition = AvailabilityExposition(state.snapshot)
+    server = MetricsServer(("127.0.0.1", 0), exposition.body, WebConfig())
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
     scheduler = Scheduler(checks, state, probe=counted)
     scheduler.start()
     time.sleep(INTERVAL_SECONDS + 1)  # every check has run once: the state is full
@@ -142,15 +166,23 @@ def prober_figures(ports: list[int]) -> None:
     time.sleep(RUN_SECONDS)
     cpu_used, probes_done = cpu_seconds() - cpu_before, probes - probes_before
     elapsed = time.monotonic() - started
-    scrape_times, sizes = [], []
-    url = f"http://127.0.0.1:{server.server_address[1]}/metrics"
-    for _ in range(SCRAPES):
-        begun = time.perf_counter()
-        with urllib.request.urlopen(url) as response:
-            sizes.append(len(response.read()))
-        scrape_times.append(time.perf_counter() - begun)
+    changing: dict[bool, list[tuple[float, int, float]]] = {False: [], True: []}
+    generations = []  # at each scrape's start: the results recorded between two scrapes
+    for index in range(2 * SCRAPES):
+        generations.append(state.snapshot().generation)
+        changing[index % 2 == 1].append(scrape(url, index % 2 == 1))
         time.sleep(0.2)
+    changed_between = [later - earlier for earlier, later in itertools.pairwise(generations)]
     scheduler.stop()
+    steady = {
+        compressed: [scrape(url, compressed) for _ in range(SCRAPES)]
+        for compressed in (False, True)
+    }
+    full: dict[bool, list[tuple[float, int, float]]] = {False: [], True: []}
+    for index in range(2 * FULL_REBUILDS):
+        for check in checks:
+            state.record(check, Outcome(True, 0.001, "ok"))
+        full[index % 2 == 1].append(scrape(url, index % 2 == 1))
     server.shutdown()
     failures = sum(1 for result in state.snapshot().results if not result.outcome.success)
     print(f"\nRampart prober: {CHECKS} TCP checks every {INTERVAL_SECONDS:.0f} s on loopback")
@@ -159,13 +191,21 @@ def prober_figures(ports: list[int]) -> None:
     print(f"{'probes per second':<44} {probes_done / elapsed:>12.1f}")
     print(f"{'CPU seconds per 1,000 checks (process)':<44} {1000 * cpu_used / probes_done:>12.3f}")
     print(f"{'CPU share of one core':<44} {100 * cpu_used / elapsed:>11.1f}%")
-    print(
-        f"{'scrape latency median (ms, HTTP)':<44} {1000 * statistics.median(scrape_times):>12.1f}"
-    )
-    print(f"{'scrape latency p95 (ms, HTTP)':<44} {1000 * percentile(scrape_times, 0.95):>12.1f}")
-    print(f"{'scrape latency max (ms, HTTP)':<44} {1000 * max(scrape_times):>12.1f}")
-    print(f"{'scrape size (KiB)':<44} {statistics.median(sizes) / 1024:>12.0f}")
+    between = statistics.median(changed_between)
+    print(f"{'new results between two scrapes (median)':<44} {between:>12.0f}")
     print(f"{'failed checks (should be 0)':<44} {failures:>12}")
+    print(f"\nScrapes over HTTP, {SCRAPES} each ({FULL_REBUILDS} after every check changed);")
+    print("CPU ms: the whole process during the scrape (client and server; probes too while")
+    print("results arrive), the load-independent part of the figure")
+    columns = ("median ms", "p95 ms", "max ms")
+    print(f"{'case':<24} {'body':>5} " + " ".join(f"{c:>9}" for c in columns) + "  CPU ms     KiB")
+    for case, figures in [
+        ("results arriving", changing),
+        ("steady (no new result)", steady),
+        ("every check changed", full),
+    ]:
+        for compressed in (False, True):
+            print_latencies(case, compressed, figures[compressed])
 
 
 def raw_connect_seconds(port: int) -> float:

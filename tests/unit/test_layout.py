@@ -34,4 +34,4 @@ def test_the_wheel_for_hosts_carries_every_exporter_module(tmp_path: Path) -> No
     }
     assert wanted and wanted <= names
     assert "rampart/exporters/backup_server.py" in names
-    assert "rampart/exporters/availability/collector.py" in names
+    assert "rampart/exporters/availability/exposition.py" in names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import http.client
 import ssl
 import subprocess
@@ -95,3 +96,27 @@ def test_a_missing_certificate_is_one_line(tmp_path: Path) -> None:
         ConfigError, match=r"tls_server_config.cert_file .*absent.pem does not exist"
     ):
         load_web_config(path)
+
+
+def test_gzip_is_served_when_asked_and_compressed_once_per_body() -> None:
+    bodies = [b"rampart_test_value 1.0\n" * 1000]
+    server = MetricsServer(("127.0.0.1", 0), lambda: bodies[-1], load_web_config(None))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def fetch(headers: dict[str, str]) -> tuple[str | None, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+        connection.request("GET", "/metrics", headers=headers)
+        response = connection.getresponse()
+        return response.getheader("Content-Encoding"), response.read()
+
+    try:
+        assert fetch({}) == (None, bodies[-1])
+        encoding, compressed = fetch({"Accept-Encoding": "deflate, gzip;q=1.0"})
+        assert encoding == "gzip" and gzip.decompress(compressed) == bodies[-1]
+        assert len(compressed) < len(bodies[-1]) / 20
+        assert server.gzipped(bodies[-1]) is server.gzipped(bodies[-1])  # kept, not redone
+        bodies.append(b"rampart_test_value 2.0\n")
+        assert gzip.decompress(fetch({"Accept-Encoding": "gzip"})[1]) == bodies[-1]
+    finally:
+        server.shutdown()
+        server.server_close()

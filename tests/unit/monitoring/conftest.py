@@ -1,7 +1,8 @@
 """A small monitored fleet in one process, for the dashboards' and the report's unit tests:
-Rampart's real availability collector probing two services (the portal up, mail down),
-the real backup, drill, backup-server and access metric families served as a textfile
-would be, and a real Prometheus scraping both and evaluating monitoring/rules/.
+Rampart's real availability exporter (its exposition and web server) with results for two
+services (the portal up, mail down), the real backup, drill, backup-server and access
+metric families served as a textfile would be, and a real Prometheus scraping both and
+evaluating monitoring/rules/.
 """
 
 from __future__ import annotations
@@ -16,18 +17,19 @@ from typing import Any
 
 import pytest
 import yaml
-from prometheus_client import CollectorRegistry, generate_latest, start_http_server
+from prometheus_client import CollectorRegistry, generate_latest
 
 from rampart.access.report import metrics_text
 from rampart.backup.drill import drill_families
 from rampart.backup.state import backup_families
 from rampart.checks import Outcome, ProbeCheck
-from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import ExporterConfig, ProbeService
+from rampart.exporters.availability.exposition import AvailabilityExposition
 from rampart.exporters.availability.state import AvailabilityState
 from rampart.exporters.backup_server import BackupServerCollector, CacheState, RepositoryFacts
+from rampart.exporters.web import MetricsServer, WebConfig
 from rampart.textfile import render
-from tests.unit.prometheus_server import free_port, running_prometheus
+from tests.unit.prometheus_server import running_prometheus
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES = sorted((ROOT / "monitoring" / "rules").glob("*.yml"))
@@ -145,15 +147,14 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
 
     prober = threading.Thread(target=probe, daemon=True)
     prober.start()
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(AvailabilityCollector(state.snapshot))
-    availability_port = free_port()
-    exporter, _ = start_http_server(availability_port, "127.0.0.1", registry)
+    exposition = AvailabilityExposition(state.snapshot)
+    exporter = MetricsServer(("127.0.0.1", 0), exposition.body, WebConfig())
+    threading.Thread(target=exporter.serve_forever, daemon=True).start()
     textfile = ThreadingHTTPServer(("127.0.0.1", 0), _Textfile)
     threading.Thread(target=textfile.serve_forever, daemon=True).start()
     folder = tmp_path_factory.mktemp("fleet")
     targets = {
-        "rampart-availability": f"127.0.0.1:{availability_port}",
+        "rampart-availability": f"127.0.0.1:{exporter.server_address[1]}",
         "node": f"127.0.0.1:{textfile.server_address[1]}",
     }
     firing = f'ALERTS{{alertname="RampartServiceDown", alertstate="firing", service="{MAIL}"}}'

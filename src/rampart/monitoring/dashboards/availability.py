@@ -208,7 +208,10 @@ def service(time_zone: str) -> dashboard.Dashboard:
             )
         )
         .with_target(
-            query(f"rampart_availability_check_age_seconds{selector}", instant=True).ref_id("C")
+            query(
+                f"time() - rampart_availability_check_finished_timestamp_seconds{selector}",
+                instant=True,
+            ).ref_id("C")
         )
         .override_by_name("Value #A", column("Result", "none"))
         .override_by_name("Value #B", column("Took", "s", decimals=3))

@@ -1,4 +1,5 @@
-"""State, scheduler and collector: a scrape shows the latest results and never waits."""
+"""State, scheduler and exposition: a scrape shows the latest results, never waits, and is
+built once per change: unchanged results are served as the same bytes."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ import threading
 import time
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from rampart.checks import Outcome, ProbeCheck
-from rampart.exporters.availability.collector import AvailabilityCollector
 from rampart.exporters.availability.config import (
     ExporterConfig,
     ProbeService,
     Window,
 )
+from rampart.exporters.availability.exposition import AvailabilityExposition
 from rampart.exporters.availability.scheduler import Scheduler
 from rampart.exporters.availability.state import AvailabilityState
 
@@ -41,9 +42,22 @@ class FakeClock:
 
 
 def scrape(state: AvailabilityState) -> str:
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(AvailabilityCollector(state.snapshot))
-    return generate_latest(registry).decode()
+    return AvailabilityExposition(state.snapshot).body().decode()
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of an exposition, parsed by prometheus_client's own parser."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+CHECK_LABELS = (
+    ("check", "health"), ("critical", "true"), ("host", "oa-01"), ("service", "portal"),
+    ("type", "tcp"),
+)  # fmt: skip
 
 
 def test_service_is_up_only_when_every_critical_check_passes() -> None:
@@ -84,7 +98,7 @@ def test_down_seconds_count_from_result_to_result_outside_maintenance() -> None:
     assert 'rampart_availability_maintenance{service="portal"} 1.0' in scrape(state)
 
 
-def test_histogram_and_age_follow_the_results() -> None:
+def test_histogram_and_finish_time_follow_the_results() -> None:
     clock = FakeClock()
     check = make_check("health")
     state = AvailabilityState(make_config(check), clock=clock)
@@ -97,8 +111,10 @@ def test_histogram_and_age_follow_the_results() -> None:
     assert bucket + '"0.05",service="portal"} 3.0' in text
     assert bucket + '"+Inf",service="portal"} 4.0' in text
     assert 'seconds_count{check="health",host="oa-01",service="portal"} 4.0' in text
-    assert "rampart_availability_check_age_seconds{" in text
-    assert 'service="portal",type="tcp"} 7.0' in text
+    finished = samples(text)[
+        ("rampart_availability_check_finished_timestamp_seconds", CHECK_LABELS)
+    ]
+    assert finished == clock.now - 7
 
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool (Debian prometheus)")
@@ -110,6 +126,97 @@ def test_the_output_passes_promtool_check_metrics() -> None:
         ["promtool", "check", "metrics"], input=scrape(state), capture_output=True, text=True
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_a_scrape_after_a_new_result_shows_it() -> None:
+    clock = FakeClock()
+    check = make_check("health")
+    state = AvailabilityState(make_config(check), clock=clock)
+    exposition = AvailabilityExposition(state.snapshot)
+    state.record(check, Outcome(True, 0.01, "ok"))
+    first = samples(exposition.body().decode())
+    clock.now += 5
+    state.record(check, Outcome(False, 0.3, "refused"))
+    second = samples(exposition.body().decode())
+    success = ("rampart_availability_check_success", CHECK_LABELS)
+    assert (first[success], second[success]) == (1.0, 0.0)
+    assert second[("rampart_availability_up", (("service", "portal"),))] == 0.0
+    assert second[("rampart_availability_check_finished_timestamp_seconds", CHECK_LABELS)] == (
+        clock.now
+    )
+    count = (
+        "rampart_availability_response_time_seconds_count",
+        CHECK_LABELS[0:1] + CHECK_LABELS[2:4],
+    )
+    assert (first[count], second[count]) == (1.0, 2.0)
+    observed = ("rampart_availability_observed_seconds_total", (("service", "portal"),))
+    assert second[observed] == 5.0
+
+
+def test_unchanged_results_are_served_as_the_same_bytes_as_time_passes() -> None:
+    clock = FakeClock()
+    check = make_check("health")
+    state = AvailabilityState(make_config(check, make_check("page")), clock=clock)
+    exposition = AvailabilityExposition(state.snapshot)
+    state.record(check, Outcome(True, 0.01, "ok"))
+    first = exposition.body()
+    clock.now += 60
+    assert exposition.body() is first  # not rebuilt: the very same bytes object
+    state.record(check, Outcome(True, 0.01, "ok"))
+    assert exposition.body() != first
+
+
+def test_a_maintenance_window_opening_changes_the_scrape_without_a_result() -> None:
+    clock = FakeClock()
+    check = make_check("health")
+    window = Window(clock.now + 100, clock.now + 200, "upgrade")
+    state = AvailabilityState(make_config(check, windows=(window,)), clock=clock)
+    exposition = AvailabilityExposition(state.snapshot)
+    state.record(check, Outcome(True, 0.01, "ok"))
+    maintenance = ("rampart_availability_maintenance", (("service", "portal"),))
+    assert samples(exposition.body().decode())[maintenance] == 0.0
+    clock.now += 150
+    assert samples(exposition.body().decode())[maintenance] == 1.0
+    clock.now += 100
+    assert samples(exposition.body().decode())[maintenance] == 0.0
+
+
+def test_the_output_parses_as_the_documented_families() -> None:
+    check, port = make_check("health"), make_check('port "tls" \\ 100%', False)
+    state = AvailabilityState(make_config(check, port))
+    exposition = AvailabilityExposition(state.snapshot)
+    state.record(check, Outcome(True, 0.01, "ok", certificate_expiry=2e9))
+    exposition.body()
+    state.record(port, Outcome(False, 0.5, "refused"))  # rebuilt from one changed check
+    families = {
+        family.name: family.type
+        for family in text_string_to_metric_families(exposition.body().decode())
+    }
+    prefix = "rampart_availability_"
+    assert families == {
+        prefix + "up": "gauge",
+        prefix + "maintenance": "gauge",
+        prefix + "objective_ratio": "gauge",
+        prefix + "response_time_objective_seconds": "gauge",
+        prefix + "observed_seconds": "counter",
+        prefix + "down_seconds": "counter",
+        prefix + "check_success": "gauge",
+        prefix + "check_duration_seconds": "gauge",
+        prefix + "check_finished_timestamp_seconds": "gauge",
+        prefix + "certificate_expiry_timestamp_seconds": "gauge",
+        prefix + "response_time_seconds": "histogram",
+        prefix + "checks_configured": "gauge",
+    }
+    parsed = samples(exposition.body().decode())
+    assert (
+        parsed[
+            (prefix + "certificate_expiry_timestamp_seconds", CHECK_LABELS[0:1] + CHECK_LABELS[2:4])
+        ]
+        == 2e9
+    )
+    port_labels = (("check", 'port "tls" \\ 100%'), ("critical", "false"), *CHECK_LABELS[2:])
+    assert parsed[(prefix + "check_success", port_labels)] == 0.0
+    assert parsed[(prefix + "check_success", CHECK_LABELS)] == 1.0
 
 
 def test_a_scrape_never_waits_on_a_slow_probe() -> None:
