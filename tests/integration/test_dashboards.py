@@ -13,6 +13,7 @@ import urllib.parse
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import testinfra
@@ -153,3 +154,22 @@ def test_the_portal_downtime_grows_during_a_real_outage(outage: dict[str, Any]) 
     # Only the outage's own alert: a burn-rate alert of an earlier test's outage (the
     # monitoring tests stop the portal too) may still be firing before this one.
     assert "RampartServiceDown" not in before["firing_alerts"]
+
+
+def test_the_month_evaluation_shows_the_live_outage_as_an_incident(
+    outage: dict[str, Any],
+) -> None:
+    """`rampart report evaluation` for this calendar month, on the lab's own Prometheus
+    (over SSH to mon-01), sees the outage still going on: an incident of the portal that
+    began within the last minutes and has lasted at least the minute the alert waited."""
+    now = datetime.now(ZoneInfo(load_inventory(INVENTORY).time_zone))
+    completed = rampart("report", "evaluation", "--month", f"{now:%Y-%m}", "--json", check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    document = json.loads(completed.stdout)
+    assert document["period"]["complete"] is False  # the month is not over: "to date"
+    portal = by_service(document)[PORTAL]
+    latest = portal["incidents"][-1]
+    started = datetime.fromisoformat(latest["start"])
+    assert 0 < (now - started).total_seconds() < 15 * 60, latest
+    assert latest["minutes"] >= 0.9, latest
+    assert portal["downtime_minutes"] >= latest["minutes"] - 1
