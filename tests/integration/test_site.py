@@ -5,6 +5,7 @@ converged fleet changes nothing. One site-wide run replaces a rerun per area."""
 from __future__ import annotations
 
 import pytest
+import testinfra
 
 from tests.integration.backup_helpers import password_of
 from tests.integration.conftest import FLEET, PlaybookRun, playbook, rampart
@@ -52,3 +53,16 @@ def test_the_summary_make_up_ends_with_finds_every_endpoint_answering(lab: Playb
     summary = rampart("summary", check=False)
     assert summary.returncode == 0, summary.stdout + summary.stderr
     assert "6 of 6 catalog endpoints answer" in summary.stdout, summary.stdout
+
+
+def test_an_hour_old_package_list_is_refreshed_once_per_run_not_once_per_task(
+    hosts: dict[str, testinfra.host.Host],
+) -> None:
+    # access.yml installs two packages, each with cache_valid_time: an hour after the
+    # last refresh the first task refreshes the lists and the second must see them fresh.
+    hr = hosts["hr-01"]
+    assert hr.file("/var/lib/apt/periodic/update-success-stamp").exists
+    assert hr.run("touch -d '2 hours ago' /var/lib/apt/periodic/update-success-stamp").rc == 0
+    run = playbook("access.yml", "--limit", "hr-01", "-v")
+    assert run.returncode == 0, run.output[-3000:]
+    assert run.output.count("cache_updated: true") == 1, run.output[-3000:]
