@@ -101,7 +101,10 @@ def month_figures(inventory: Inventory, month: Window, ask: Ask) -> list[Service
     figures = []
     for service_id, service in sorted(inventory.services.items()):
         objective = service.objective.availability_percent
-        seen, down_seconds = observed.get(service_id, 0.0), down.get(service_id, 0.0)
+        # increase() extrapolates each counter to the window's edges on its own, so a
+        # service down the whole window can come out a little more down than observed.
+        seen = observed.get(service_id, 0.0)
+        down_seconds = min(down.get(service_id, 0.0), seen)
         budget = (1 - objective / 100) * month.length_seconds / 60
         downtime = down_seconds / 60
         figures.append(
