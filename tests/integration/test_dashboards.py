@@ -178,6 +178,7 @@ def test_the_month_evaluation_shows_the_live_outage_as_an_incident(
         incidents = by_service(document)[PORTAL]["incidents"]
         if (
             incidents
+            and incidents[-1]["minutes"] >= 1
             and (now - datetime.fromisoformat(incidents[-1]["start"])).total_seconds() < 900
         ):
             return now, document, incidents[-1]
