@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-LAB_RELEASE ?= trixie
+LAB_RELEASE ?= mixed
 # Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng), venv,
 # prometheus for promtool (rules, metrics) and a real Prometheus in unit tests, chromium to
 # print the evaluation's PDF (and open its HTML in tests), poppler-utils to render the PDF.

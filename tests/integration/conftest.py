@@ -106,7 +106,7 @@ def lab() -> Iterator[PlaybookRun]:
     """Bring the lab up and converge it; yields the first site.yml run."""
     if os.geteuid() != 0:
         pytest.fail("integration tests need root: the lab creates mounts and namespaces")
-    release = os.environ.get("RAMPART_LAB_RELEASE", "trixie")
+    release = os.environ.get("RAMPART_LAB_RELEASE", "mixed")
     started = rampart("lab", "up", "--release", release, "--extra", "0", check=False)
     assert started.returncode == 0, started.stderr
     converge = playbook("site.yml")

@@ -69,15 +69,20 @@ def compare_host(
             )
             continue
         wanted = expected[username]
-        allowed_keys = {key_identity(key) for key in person.ssh_keys} if wanted.login else set()
+        own_keys = {key_identity(key) for key in person.ssh_keys}
+        beyond = ACCESS_BEYOND_POST if person.active else LEAVER_ACTIVE
         if not wanted.login and usable(account):
-            kind = ACCESS_BEYOND_POST if person.active else LEAVER_ACTIVE
-            findings.append(Finding(host, username, kind, "account is not locked and expired"))
+            findings.append(Finding(host, username, beyond, "account is not locked and expired"))
         if account["sudo"] and not wanted.sudo:
             findings.append(Finding(host, username, SUDO_BEYOND_POST, "sudo allows commands"))
         for key in account["keys"]:
-            if key_identity(key) not in allowed_keys:
+            # A mover's or leaver's own key is theirs: the finding is the login it still
+            # gives here, not a key from outside the directory.
+            if key_identity(key) not in own_keys:
                 findings.append(Finding(host, username, EXTRA_KEY, key_summary(key)))
+            elif not wanted.login:
+                detail = f"own key still authorized: {key_summary(key)}"
+                findings.append(Finding(host, username, beyond, detail))
     for username in sorted(people):
         if username not in present and expected[username].login:
             findings.append(Finding(host, username, MISSING_ACCOUNT, "post grants login here"))

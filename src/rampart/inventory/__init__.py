@@ -4,28 +4,60 @@
 docs/inventory.md) and returns typed records; every other part of Rampart reads those.
 """
 
-from rampart.inventory.load import InventoryInvalid, load_inventory
-from rampart.inventory.model import (
-    AccessGrant,
-    Check,
-    Database,
-    DataClassPolicy,
-    DataSet,
-    Group,
-    Host,
-    Inventory,
-    LongTermStore,
-    MaintenanceWindow,
-    Objective,
-    Person,
-    PlatformPort,
-    Port,
-    Post,
-    Relabel,
-    RemoteWriteQueue,
-    Retention,
-    Service,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rampart.inventory.load import InventoryInvalid, load_inventory
+    from rampart.inventory.model import (
+        AccessGrant,
+        Check,
+        Database,
+        DataClassPolicy,
+        DataSet,
+        Group,
+        Host,
+        Inventory,
+        LongTermStore,
+        MaintenanceWindow,
+        Objective,
+        Person,
+        PlatformPort,
+        Port,
+        Post,
+        Relabel,
+        RemoteWriteQueue,
+        Retention,
+        Service,
+    )
+
+# Imported on first use, so `rampart --help` and the commands that never read an
+# inventory do not pay for the whole package (PEP 562).
+_WHERE = {
+    "AccessGrant": "rampart.inventory.model",
+    "Check": "rampart.inventory.model",
+    "DataClassPolicy": "rampart.inventory.model",
+    "DataSet": "rampart.inventory.model",
+    "Database": "rampart.inventory.model",
+    "Group": "rampart.inventory.model",
+    "Host": "rampart.inventory.model",
+    "Inventory": "rampart.inventory.model",
+    "InventoryInvalid": "rampart.inventory.load",
+    "LongTermStore": "rampart.inventory.model",
+    "MaintenanceWindow": "rampart.inventory.model",
+    "Objective": "rampart.inventory.model",
+    "Person": "rampart.inventory.model",
+    "PlatformPort": "rampart.inventory.model",
+    "Port": "rampart.inventory.model",
+    "Post": "rampart.inventory.model",
+    "Relabel": "rampart.inventory.model",
+    "RemoteWriteQueue": "rampart.inventory.model",
+    "Retention": "rampart.inventory.model",
+    "Service": "rampart.inventory.model",
+    "load_inventory": "rampart.inventory.load",
+}
 
 __all__ = [
     "AccessGrant",
@@ -50,3 +82,11 @@ __all__ = [
     "Service",
     "load_inventory",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value

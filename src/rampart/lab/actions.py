@@ -32,7 +32,7 @@ from rampart.lab.config import (
     LabHost,
     LabPaths,
 )
-from rampart.lab.mirror import machine_mirror
+from rampart.lab.mirror import DebianMirror, machine_mirror
 from rampart.ssh import SshTarget
 
 SSH_DEADLINE_SECONDS = 180
@@ -89,17 +89,29 @@ def requested_config(paths: LabPaths, release: str | None, extra: int | None) ->
     chosen_release = (
         RELEASE_ALIASES[release] if release else str(settings.get("release", DEFAULT_RELEASE))
     )
-    running = settings and any(container.is_running(paths, host) for host in hosts_on_disk(paths))
-    if running and settings.get("release") != chosen_release:
-        raise LabError(
-            f"the lab runs Debian {settings.get('release')}; "
-            f"run `rampart lab down` before starting {chosen_release}"
-        )
     return LabConfig(
         release=chosen_release,
         extra=extra if extra is not None else int(str(settings.get("extra", 0))),
         subnet=os.environ.get("RAMPART_LAB_SUBNET", str(settings.get("subnet", DEFAULT_SUBNET))),
     )
+
+
+def _images(paths: LabPaths, config: LabConfig, mirror: DebianMirror) -> dict[str, Path]:
+    """The base image of each release the lab needs.
+
+    While hosts run on an image (their overlay's lower layer) it is kept even if the recipe
+    changed since; otherwise the current recipe's image is built when missing.
+    """
+    recorded = read_settings(paths).get("images", {})
+    running = any(container.is_running(paths, host) for host in hosts_on_disk(paths))
+    images: dict[str, Path] = {}
+    for release in config.releases:
+        kept = Path(str(recorded.get(release, ""))) if isinstance(recorded, dict) else Path()
+        if running and (kept / "etc" / "os-release").is_file():
+            images[release] = kept
+        else:
+            images[release] = image.ensure_image(paths, release, mirror)
+    return images
 
 
 def hosts_on_disk(paths: LabPaths) -> list[LabHost]:
@@ -172,11 +184,7 @@ def up(release: str | None, extra: int | None) -> int:
     with exclusive():
         config = requested_config(paths, release, extra)
         mirror = machine_mirror()
-        settings = read_settings(paths)
-        image_root = Path(str(settings.get("image", "")))
-        running_hosts = [h for h in hosts_on_disk(paths) if container.is_running(paths, h)]
-        if not (running_hosts and (image_root / "etc" / "os-release").is_file()):
-            image_root = image.ensure_image(paths, config.release, mirror)
+        images = _images(paths, config, mirror)
         if not network.link_exists(BRIDGE):
             network.require_free_subnet(config)
         network.ensure_bridge(config)
@@ -189,13 +197,20 @@ def up(release: str | None, extra: int | None) -> int:
                 paths.people_keys / person["username"], f"{person['username']}@rampart-lab"
             )
         paths.settings.write_text(
-            json.dumps({**asdict(config), "image": str(image_root)}, indent=2), encoding="utf-8"
+            json.dumps(
+                {**asdict(config), "images": {name: str(root) for name, root in images.items()}},
+                indent=2,
+            ),
+            encoding="utf-8",
         )
 
-        wanted = {host.name for host in config.hosts}
+        wanted = {host.name: host for host in config.hosts}
         for stale in hosts_on_disk(paths):
             if stale.name not in wanted:
                 say(f"removing {stale.name} (not in the requested fleet)")
+                container.destroy(paths, stale)
+            elif container.booted_release(paths, stale) not in ("", wanted[stale.name].release):
+                say(f"recreating {stale.name} on Debian {wanted[stale.name].release}")
                 container.destroy(paths, stale)
         known = keys.parse_known_hosts(
             paths.known_hosts.read_text(encoding="utf-8") if paths.known_hosts.exists() else ""
@@ -209,7 +224,7 @@ def up(release: str | None, extra: int | None) -> int:
                 continue
             host_keys[host.name] = (
                 host.address,
-                container.create(config, paths, host, image_root, admin_key),
+                container.create(config, paths, host, images[host.release], admin_key),
             )
             booted.append(host)
         paths.known_hosts.write_text(keys.known_hosts_text(host_keys), encoding="utf-8")

@@ -12,9 +12,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up = actions.add_parser("up", help="build (once) and start the lab; safe to repeat")
     up.add_argument(
         "--release",
-        choices=["trixie", "bookworm", "13", "12"],
+        choices=["mixed", "trixie", "bookworm", "13", "12"],
         default=None,
-        help="Debian release of the hosts (default: trixie, Debian 13; kept from the last up)",
+        help=(
+            "Debian release of the hosts (default: mixed, Debian 13 with fin-01 on Debian 12;"
+            " kept from the last up; a host on another release is recreated)"
+        ),
     )
     up.add_argument("--extra", type=int, default=None, metavar="N", help="add N plain hosts")
     actions.add_parser("down", help="stop the lab and remove everything it made")

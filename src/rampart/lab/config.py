@@ -13,8 +13,19 @@ from pathlib import Path
 from rampart.errors import ConfigError
 
 RELEASES = {"trixie": "13", "bookworm": "12"}
-RELEASE_ALIASES = {"13": "trixie", "12": "bookworm", "trixie": "trixie", "bookworm": "bookworm"}
-DEFAULT_RELEASE = "trixie"
+# "mixed": the fleet on Debian 13 but for the hosts below, still on Debian 12 as at most
+# companies, so one lab (and CI) proves every role on both releases.
+MIXED = "mixed"
+MIXED_OLDER = {"fin-01": "bookworm"}
+RELEASE_ALIASES = {
+    "13": "trixie",
+    "12": "bookworm",
+    "trixie": "trixie",
+    "bookworm": "bookworm",
+    MIXED: MIXED,
+}
+NEWEST_RELEASE = "trixie"
+DEFAULT_RELEASE = MIXED
 MAX_EXTRA_HOSTS = 100
 FIRST_FLEET_OFFSET = 11
 FIRST_EXTRA_OFFSET = 101
@@ -59,11 +70,12 @@ EXTRA_GROUP = "extra"
 
 @dataclass(frozen=True)
 class LabHost:
-    """One host of the lab: its name, fixed address and Ansible groups."""
+    """One host of the lab: its name, fixed address, Ansible groups and Debian release."""
 
     name: str
     address: str
     groups: tuple[str, ...]
+    release: str = NEWEST_RELEASE
 
     @property
     def netns(self) -> str:
@@ -136,9 +148,11 @@ class LabConfig:
     subnet: str = DEFAULT_SUBNET
 
     def __post_init__(self) -> None:
-        if self.release not in RELEASES:
+        if self.release not in RELEASES and self.release != MIXED:
             names = ", ".join(f"{name} ({number})" for name, number in RELEASES.items())
-            raise ConfigError(f"unknown Debian release {self.release!r}; choose one of {names}")
+            raise ConfigError(
+                f"unknown Debian release {self.release!r}; choose one of {names} or {MIXED}"
+            )
         if not 0 <= self.extra <= MAX_EXTRA_HOSTS:
             raise ConfigError(f"--extra must be between 0 and {MAX_EXTRA_HOSTS}, not {self.extra}")
         network = self.network
@@ -165,21 +179,44 @@ class LabConfig:
         """Every host of the fleet, the default five first, then the extra ones."""
         base = self.network.network_address
         fleet = [
-            LabHost(name, str(base + FIRST_FLEET_OFFSET + index), groups)
+            LabHost(name, str(base + FIRST_FLEET_OFFSET + index), groups, self.release_of(name))
             for index, (name, groups) in enumerate(DEFAULT_FLEET)
         ]
         fleet += [
             LabHost(
-                f"extra-{number:02d}", str(base + FIRST_EXTRA_OFFSET + number - 1), (EXTRA_GROUP,)
+                f"extra-{number:02d}",
+                str(base + FIRST_EXTRA_OFFSET + number - 1),
+                (EXTRA_GROUP,),
+                self.release_of(f"extra-{number:02d}"),
             )
             for number in range(1, self.extra + 1)
         ]
         return tuple(fleet)
 
+    def release_of(self, name: str) -> str:
+        """The Debian release one host of this lab runs."""
+        if self.release == MIXED:
+            return MIXED_OLDER.get(name, NEWEST_RELEASE)
+        return self.release
+
+    @property
+    def releases(self) -> tuple[str, ...]:
+        """Every release some host of this lab runs, newest first."""
+        return tuple(
+            sorted({host.release for host in self.hosts}, key=RELEASES.__getitem__, reverse=True)
+        )
+
     @property
     def version(self) -> str:
-        """The Debian version number of the release, e.g. "13"."""
-        return RELEASES[self.release]
+        """The Debian version the hosts run: "13", or "13, fin-01 on 12" for a mixed lab."""
+        if self.release != MIXED:
+            return RELEASES[self.release]
+        older = ", ".join(
+            f"{host.name} on {RELEASES[host.release]}"
+            for host in self.hosts
+            if host.release != NEWEST_RELEASE
+        )
+        return f"{RELEASES[NEWEST_RELEASE]}, {older}"
 
     def host(self, name: str) -> LabHost:
         """Find a host of this lab by name, or say which names exist."""

@@ -66,9 +66,18 @@ def create(config: LabConfig, paths: LabPaths, host: LabHost, image: Path, admin
         ]
     )
     host_key = _personalise(config, host, root, admin_key)
+    (folder / "release").write_text(f"{host.release}\n", encoding="utf-8")
     network.create_host_network(config, host)
     _boot(paths, host)
     return host_key
+
+
+def booted_release(paths: LabPaths, host: LabHost) -> str:
+    """The Debian release the host was created from ("" when not recorded)."""
+    try:
+        return (paths.host(host.name) / "release").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 
 def _personalise(config: LabConfig, host: LabHost, root: Path, admin_key: str) -> str:
@@ -103,10 +112,10 @@ def _personalise(config: LabConfig, host: LabHost, root: Path, admin_key: str) -
     sources.write_text(
         "# Written by `rampart lab up`: Debian through the lab's apt proxy.\n"
         f"Types: deb\nURIs: {proxy}/debian\n"
-        f"Suites: {config.release} {config.release}-updates\nComponents: main\n"
+        f"Suites: {host.release} {host.release}-updates\nComponents: main\n"
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
         f"Types: deb\nURIs: {proxy}/debian-security\n"
-        f"Suites: {config.release}-security\nComponents: main\n"
+        f"Suites: {host.release}-security\nComponents: main\n"
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
         encoding="utf-8",
     )

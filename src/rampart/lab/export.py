@@ -13,7 +13,10 @@ import yaml
 
 from rampart.lab.config import PARENT_GROUPS, LabConfig, LabPaths
 
-HEADER = "# Written by `rampart lab up`; do not edit (docs/lab.md). Regenerated on every up.\n"
+HEADER = (
+    "# Written by `rampart lab up`; do not edit (docs/lab.md). Regenerated on every up.\n"
+    "# People and their own SSH keys: edit src/rampart/lab/people.yml instead.\n"
+)
 PEOPLE_SOURCE = Path(__file__).with_name("people.yml")
 
 
@@ -53,7 +56,9 @@ def people_document(public_key_of: Callable[[str], str]) -> dict[str, Any]:
     """The lab's people directory with one generated SSH key per person."""
     document: dict[str, Any] = yaml.safe_load(PEOPLE_SOURCE.read_text(encoding="utf-8"))
     for person in document.get("rampart_people", []):
-        person["ssh_keys"] = [public_key_of(person["username"])]
+        # A person's own keys in the source stay; the lab's generated key (which the tests
+        # log in with) is added after them.
+        person["ssh_keys"] = [*person.get("ssh_keys", []), public_key_of(person["username"])]
     return document
 
 

@@ -5,19 +5,43 @@ sets with their class policy, its probes and scrape jobs. Roles (through the
 `rampart_plan` lookup), the access review, the prober and Prometheus read it.
 """
 
-from rampart.plan.build import host_plan, host_plans
-from rampart.plan.data import backup_config, plan_data
-from rampart.plan.model import (
-    Account,
-    DatabasePlan,
-    DataSetPlan,
-    HostPlan,
-    PlanError,
-    PortRule,
-    Probe,
-    ScrapeJob,
-    ScrapeTarget,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rampart.plan.build import host_plan, host_plans
+    from rampart.plan.data import backup_config, plan_data
+    from rampart.plan.model import (
+        Account,
+        DatabasePlan,
+        DataSetPlan,
+        HostPlan,
+        PlanError,
+        PortRule,
+        Probe,
+        ScrapeJob,
+        ScrapeTarget,
+    )
+
+# Imported on first use, so `rampart --help` and the commands that never read an
+# inventory do not pay for the whole package (PEP 562).
+_WHERE = {
+    "Account": "rampart.plan.model",
+    "DataSetPlan": "rampart.plan.model",
+    "DatabasePlan": "rampart.plan.model",
+    "HostPlan": "rampart.plan.model",
+    "PlanError": "rampart.plan.model",
+    "PortRule": "rampart.plan.model",
+    "Probe": "rampart.plan.model",
+    "ScrapeJob": "rampart.plan.model",
+    "ScrapeTarget": "rampart.plan.model",
+    "backup_config": "rampart.plan.data",
+    "host_plan": "rampart.plan.build",
+    "host_plans": "rampart.plan.build",
+    "plan_data": "rampart.plan.data",
+}
 
 __all__ = [
     "Account",
@@ -34,3 +58,11 @@ __all__ = [
     "host_plans",
     "plan_data",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value

@@ -59,7 +59,7 @@ def test_every_kind_of_drift_is_found(inventory: Path) -> None:
     loaded = load_inventory(inventory)
     accounts = [
         account("mallory", keys=[public_key("mallory")]),
-        account("bob", keys=[public_key("bob")], sudo=True),
+        account("bob", keys=[public_key("bob"), public_key("mallory")], sudo=True),
     ]
     found = {(f.account, f.finding) for f in compare_host(loaded, "hr-01", accounts)}
     assert found == {
@@ -92,3 +92,12 @@ def test_table_and_metrics_read_as_documented(inventory: Path) -> None:
         "rampart_access_drift_findings": 2,
         "rampart_access_review_timestamp_seconds": 1700000000,
     }
+
+
+def test_a_leavers_own_key_is_the_login_it_gives_not_a_key_from_outside(inventory: Path) -> None:
+    loaded = load_inventory(inventory)
+    accounts = [account("bob", expired=True, keys=[public_key("bob")])]
+    findings = [f for f in compare_host(loaded, "hr-01", accounts) if f.account == "bob"]
+    assert [(f.finding, f.detail.split(":")[0]) for f in findings] == [
+        (LEAVER_ACTIVE, "own key still authorized")
+    ]

@@ -43,6 +43,21 @@ def test_other_subnet_moves_every_address() -> None:
 
 def test_release_names_and_numbers() -> None:
     assert LabConfig(release="bookworm").version == "12"
+    assert {host.release for host in LabConfig(release="trixie").hosts} == {"trixie"}
+
+
+def test_the_default_lab_runs_fin_01_on_debian_12_and_the_rest_on_13() -> None:
+    config = LabConfig(extra=1)
+    assert {host.name: host.release for host in config.hosts} == {
+        "oa-01": "trixie",
+        "hr-01": "trixie",
+        "fin-01": "bookworm",
+        "backup-01": "trixie",
+        "mon-01": "trixie",
+        "extra-01": "trixie",
+    }
+    assert config.releases == ("trixie", "bookworm")
+    assert config.version == "13, fin-01 on 12"
     with pytest.raises(ConfigError, match="unknown Debian release 'buster'"):
         LabConfig(release="buster")
 

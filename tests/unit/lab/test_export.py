@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from rampart.lab import export, keys
@@ -56,3 +57,21 @@ def test_known_hosts_round_trip() -> None:
         "hr-01": ("10.77.0.12", "ssh-ed25519 B"),
     }
     assert keys.parse_known_hosts(keys.known_hosts_text(entries)) == entries
+
+
+def test_a_persons_own_key_in_the_source_is_kept_beside_the_lab_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "people.yml"
+    source.write_text(
+        "rampart_people:\n"
+        "  - {username: erin, post: it-admin, status: active,"
+        " ssh_keys: ['ssh-ed25519 AAAAown erin@laptop']}\n"
+        "  - {username: frank, post: it-admin, status: active}\n"
+    )
+    monkeypatch.setattr(export, "PEOPLE_SOURCE", source)
+    people = export.people_document(lambda username: f"ssh-ed25519 AAAA{username} lab")
+    assert [person["ssh_keys"] for person in people["rampart_people"]] == [
+        ["ssh-ed25519 AAAAown erin@laptop", "ssh-ed25519 AAAAerin lab"],
+        ["ssh-ed25519 AAAAfrank lab"],
+    ]
