@@ -9,6 +9,7 @@ from rampart.plan.build import host_plan, host_plans
 from rampart.plan.data import backup_config, plan_data
 from rampart.plan.model import (
     Account,
+    AlertingPlan,
     DatabasePlan,
     DataSetPlan,
     HostPlan,
@@ -21,6 +22,7 @@ from rampart.plan.model import (
 
 __all__ = [
     "Account",
+    "AlertingPlan",
     "DataSetPlan",
     "DatabasePlan",
     "HostPlan",
