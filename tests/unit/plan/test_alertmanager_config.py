@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import shutil
 import socket
 import socketserver
@@ -169,6 +170,62 @@ def test_every_runbook_url_is_absolute_after_the_role_rewrites_the_rules(
                     link = rule["annotations"]["runbook_url"]
                     assert link.startswith(RUNBOOKS), (rule_file.name, rule["alert"], link)
                     assert (ROOT / "runbooks" / link.removeprefix(RUNBOOKS)).is_file(), link
+
+
+RULES_PLAYBOOK = """\
+---
+- name: Install the rule files as the monitoring_server role does
+  hosts: mon-01
+  gather_facts: false
+  vars_files:
+    - {role}/defaults/main.yml
+    - {role}/vars/main.yml
+  tasks:
+    - name: Install them with the role's own tasks
+      ansible.builtin.import_tasks: {role}/tasks/rules.yml
+  handlers:
+    - name: Reload Prometheus
+      ansible.builtin.debug:
+        msg: reload
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the role's tasks make root-owned files")
+def test_the_role_installs_rules_with_absolute_runbook_links_that_promtool_passes(
+    lab_inventory: Path, tmp_path: Path
+) -> None:
+    installed = tmp_path / "rules.d"
+    playbook = tmp_path / "rules.yml"
+    playbook.write_text(RULES_PLAYBOOK.format(role=ROLE), encoding="utf-8")
+    overrides = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        "__monitoring_server_rules_directory": str(installed),
+        "monitoring_server_rules_source": str(ROOT / "monitoring/rules"),
+    }
+    completed = subprocess.run(
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(lab_inventory),
+            "-e",
+            yaml.safe_dump(overrides, default_flow_style=True),
+            str(playbook),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    sources = sorted((ROOT / "monitoring/rules").glob("*.yml"))
+    assert sorted(path.name for path in installed.iterdir()) == [path.name for path in sources]
+    for source in sources:
+        text = (installed / source.name).read_text(encoding="utf-8")
+        assert text == absolute_runbook_links(source.read_text(encoding="utf-8"), RUNBOOKS)
+    down = (installed / "availability.yml").read_text(encoding="utf-8")
+    assert f"runbook_url: {RUNBOOKS}service-outage.yml" in down
+    assert "summary: Service {{ $labels.service }} is down" in down
 
 
 # --- A real Alertmanager mailing a loopback SMTP sink --------------------------------------
