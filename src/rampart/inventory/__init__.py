@@ -7,7 +7,6 @@ docs/inventory.md) and returns typed records; every other part of Rampart reads 
 from rampart.inventory.load import InventoryInvalid, load_inventory
 from rampart.inventory.model import (
     AccessGrant,
-    Alerting,
     Check,
     Database,
     DataClassPolicy,
@@ -30,7 +29,6 @@ from rampart.inventory.model import (
 
 __all__ = [
     "AccessGrant",
-    "Alerting",
     "Check",
     "DataClassPolicy",
     "DataSet",

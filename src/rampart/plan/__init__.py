@@ -9,7 +9,6 @@ from rampart.plan.build import host_plan, host_plans
 from rampart.plan.data import backup_config, plan_data
 from rampart.plan.model import (
     Account,
-    AlertingPlan,
     DatabasePlan,
     DataSetPlan,
     HostPlan,
@@ -22,7 +21,6 @@ from rampart.plan.model import (
 
 __all__ = [
     "Account",
-    "AlertingPlan",
     "DataSetPlan",
     "DatabasePlan",
     "HostPlan",

@@ -14,7 +14,8 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from rampart.inventory import Alerting, Inventory, MaintenanceWindow, Service
+from rampart.inventory import Inventory, MaintenanceWindow, Service
+from rampart.inventory.model import Alerting
 from rampart.plan.addresses import address
 from rampart.plan.model import AlertingPlan
 

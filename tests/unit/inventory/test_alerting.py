@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rampart.inventory import Alerting, MaintenanceWindow, load_inventory
+from rampart.inventory import MaintenanceWindow, load_inventory
+from rampart.inventory.model import Alerting
 from rampart.plan import host_plan
 from rampart.plan.alerting import window_intervals
 from tests.unit.inventory.conftest import edit, line_of, problems, write
