@@ -7,10 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 LAB_RELEASE ?= mixed
 # Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng), venv,
-# prometheus for promtool (rules, metrics) and a real Prometheus in unit tests, chromium to
+# prometheus for promtool (rules, metrics) and a real Prometheus in unit tests,
+# prometheus-alertmanager for amtool and a real Alertmanager in unit tests, chromium to
 # print the evaluation's PDF (and open its HTML in tests), poppler-utils to render the PDF.
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
-	apt-cacher-ng python3-venv prometheus chromium poppler-utils
+	apt-cacher-ng python3-venv prometheus prometheus-alertmanager chromium poppler-utils
 PYTHON_SOURCES := src exporters tests plugins
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)

@@ -24,6 +24,7 @@ from rampart.inventory.schema import (
 from rampart.inventory.validate import (
     INVALID,
     Conformer,
+    check_alerting_reaches_people,
     check_data_sets_used,
     check_keys_not_shared,
     check_references,
@@ -90,6 +91,10 @@ def load_inventory(directory: Path) -> Inventory:
     if "rampart_people" in definitions:
         problems.extend(check_keys_not_shared(definitions["rampart_people"].where))
 
+    needed = ("rampart_alerting", "rampart_services", "rampart_posts", "rampart_people")
+    if all(name in catalog for name in needed) and INVALID not in catalog.values():
+        problems.extend(check_alerting_reaches_people(definitions, catalog))
+
     if problems or layout is None or INVALID in catalog.values():
         raise InventoryInvalid(directory, _in_file_order(problems))
     return Inventory(
@@ -105,6 +110,7 @@ def load_inventory(directory: Path) -> Inventory:
         admin_sources=catalog.get("rampart_admin_sources", ()),
         time_zone=catalog.get("rampart_time_zone", "UTC"),
         long_term_store=catalog.get("rampart_long_term_store"),
+        alerting=catalog.get("rampart_alerting"),
     )
 
 

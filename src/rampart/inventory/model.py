@@ -149,6 +149,8 @@ class Post:
     id: str
     title: str
     access: tuple[AccessGrant, ...]
+    on_call: bool = False
+    """Whether the people of this post are told of every alert (REG-9.3.1)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,29 @@ class LongTermStore:
 
 
 @dataclass(frozen=True)
+class Alerting:
+    """Who Alertmanager tells, and how: mail through the company's mail service, absolute
+    links, and the dead-man's switch the always-firing watchdog goes to (REG-9.3.1).
+
+    A URL or smarthost naming an inventory host stands for that host's address."""
+
+    mail_domain: str
+    """People's mail address is `<username>@<mail_domain>`."""
+    smarthost: str
+    """The mail service as `host:port`."""
+    smarthost_tls: bool
+    """Whether the mail service must offer STARTTLS (Alertmanager refuses to send otherwise)."""
+    sender: str
+    runbook_base_url: str
+    """Every runbook link is this URL followed by the runbook's file name."""
+    prometheus_url: str
+    alertmanager_url: str
+    dead_mans_switch_url: str
+    """The webhook the watchdog alert is sent to, again and again while the pipeline works."""
+    watchdog_repeat_interval: str
+
+
+@dataclass(frozen=True)
 class Inventory:
     """One inventory directory, checked: hosts, groups, catalog, data, posts and people."""
 
@@ -234,6 +259,8 @@ class Inventory:
     """The company's IANA time zone: where report months and quarters begin."""
     long_term_store: LongTermStore | None = None
     """Prometheus' remote_write target with this inventory's site label; None: none."""
+    alerting: Alerting | None = None
+    """Where alerts go (mail, dead-man's switch); None: Alertmanager tells nobody."""
 
     def resolve(self, name: str) -> tuple[str, ...]:
         """The host names a host or group name (or `all`) stands for; KeyError if neither."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from email.utils import parseaddr
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rampart.checks import CHECK_TYPES
 from rampart.inventory.model import (
     AccessGrant,
+    Alerting,
     Check,
     Database,
     DataClassPolicy,
@@ -131,6 +133,44 @@ def check_store_url(url: str) -> str | None:
     if parts.username is not None or parts.password is not None:
         return "must not hold credentials; give username and password_file instead"
     return None
+
+
+def check_link_url(url: str) -> str | None:
+    """A link people open or Alertmanager calls: http(s) with a host, no credentials in it."""
+    message = check_store_url(url)
+    if message and message.startswith("must not hold credentials"):
+        return "must not hold credentials; a secret never sits in the inventory"
+    return message
+
+
+def check_base_url(url: str) -> str | None:
+    """A base URL that runbook file names are appended to, so it ends with /."""
+    message = check_link_url(url)
+    if message is None and not url.endswith("/"):
+        return f"'{url}' must end with / (runbook file names are appended to it)"
+    return message
+
+
+def check_smarthost(value: str) -> str | None:
+    """The mail service as host:port, as Alertmanager's smtp_smarthost takes it."""
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        return f"'{value}' is not host:port (like mail.example.com:25)"
+    return None
+
+
+def check_mail_address(value: str) -> str | None:
+    """A mail address, alone or with a name (`Rampart <alerts@example.com>`)."""
+    if not mail_address(value):
+        return f"'{value}' holds no mail address (like alerts@example.com)"
+    return None
+
+
+def mail_address(value: str) -> str:
+    """The address in `Name <address>` or a bare address; empty text when there is none."""
+    _, found = parseaddr(value)
+    local, _, domain = found.rpartition("@")
+    return found if local and domain and " " not in found else ""
 
 
 def check_regex(pattern: str) -> str | None:
@@ -571,6 +611,15 @@ POST_RECORD = Record(
             "Where people of this post may log in, and with sudo or not (REG-6.2.1).",
             [{"hosts": "finance", "sudo": False}],
         ),
+        Field(
+            "on_call",
+            Boolean(),
+            "Whether the active people of this post are mailed every alert, beside the"
+            " owner of the service it is about (rampart_alerting, REG-9.3.1).",
+            True,
+            required=False,
+            default=False,
+        ),
     ),
 )
 
@@ -855,6 +904,81 @@ LONG_TERM_STORE = Record(
     ),
 )
 
+ALERTING = Record(
+    model=Alerting,
+    fields=(
+        Field(
+            "mail_domain",
+            Text(
+                pattern=r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+",
+                pattern_hint="a mail domain like example.com",
+                name="mail domain",
+            ),
+            "The domain of people's mail: a person's address is `<username>@<mail_domain>`.",
+            "example.com",
+        ),
+        Field(
+            "smarthost",
+            Text(check=check_smarthost, name="host:port"),
+            "The company's mail service Alertmanager hands its mail to, as host:port; an"
+            " inventory host's name stands for its address.",
+            "mail.example.com:25",
+        ),
+        Field(
+            "smarthost_tls",
+            Boolean(),
+            "Whether the mail service must offer STARTTLS; Alertmanager then sends nothing"
+            " over a plain connection. false only for a mail service on a trusted network.",
+            True,
+            required=False,
+            default=True,
+        ),
+        Field(
+            "sender",
+            Text(check=check_mail_address, name="mail address"),
+            "The From of alert mail.",
+            "Rampart alerts <alerts@example.com>",
+        ),
+        Field(
+            "runbook_base_url",
+            Text(check=check_base_url, name="URL"),
+            "Where the runbooks are served: every alert's runbook_url is this URL followed"
+            " by the runbook's file name. An inventory host's name stands for its address.",
+            "https://mon-01.example.com:8443/runbooks/",
+        ),
+        Field(
+            "prometheus_url",
+            Text(check=check_link_url, name="URL"),
+            "Prometheus' address for people (--web.external-url): an alert's link to its"
+            " expression starts with it.",
+            "https://mon-01.example.com:9090/",
+        ),
+        Field(
+            "alertmanager_url",
+            Text(check=check_link_url, name="URL"),
+            "Alertmanager's address for people (--web.external-url): the mail's link to"
+            " the firing alerts starts with it.",
+            "https://mon-01.example.com:9093/",
+        ),
+        Field(
+            "dead_mans_switch_url",
+            Text(check=check_link_url, name="URL"),
+            "The webhook the always-firing watchdog alert goes to, and nothing else: a"
+            " heartbeat service that pages when the calls stop (docs/monitoring.md).",
+            "https://hc-ping.com/0b3c4f1e-8d2a-4c8e-9f4e-2a7b6c5d4e3f",
+        ),
+        Field(
+            "watchdog_repeat_interval",
+            DURATION,
+            "How often the watchdog is sent again; shorter than the heartbeat service's"
+            " grace period.",
+            "1m",
+            required=False,
+            default="1m",
+        ),
+    ),
+)
+
 ADMIN_SOURCE = Text(
     refers_to=HOST_OR_GROUP,
     name="address, network, host or group name",
@@ -926,6 +1050,15 @@ VARIABLES = (
         "Where Prometheus on the monitoring hosts also sends every sample (remote_write), for"
         " keeping and querying past one server and one site: Thanos receive or Mimir."
         " Unset: Prometheus keeps its data locally only (docs/scale.md).",
+        None,
+        required=False,
+    ),
+    Field(
+        "rampart_alerting",
+        ALERTING,
+        "Who Alertmanager tells and how (REG-9.3.1): each service's alerts are mailed to its"
+        " owner and to the people of on-call posts, other alerts to those people, the"
+        " watchdog to a dead-man's switch (docs/monitoring.md). Unset: nobody is told.",
         None,
         required=False,
     ),

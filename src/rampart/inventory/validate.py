@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from rampart.inventory.schema import DATA_SET
+from rampart.inventory.schema import DATA_SET, mail_address
 from rampart.schema.kinds import (
     Boolean,
     Choice,
@@ -302,4 +302,38 @@ def check_keys_not_shared(people: Location) -> list[Problem]:
                     )
                 )
             owners.setdefault(material, (username, key_where.line))
+    return problems
+
+
+def check_alerting_reaches_people(
+    definitions: Mapping[str, Any], catalog: Mapping[str, Any]
+) -> list[Problem]:
+    """With rampart_alerting, every service owner has a mail address and someone is on call.
+
+    `definitions` are the catalog variables as written (`.where`), `catalog` their models."""
+    problems = []
+    services = definitions["rampart_services"].where
+    for service_id, service in catalog["rampart_services"].items():
+        if not is_template(service.owner) and not mail_address(service.owner):
+            problems.append(
+                services.field(service_id)
+                .field("owner")
+                .problem(
+                    f"'{service.owner}' holds no mail address, and rampart_alerting mails each"
+                    " service's alerts to its owner (like HR <hr@example.com>)"
+                )
+            )
+    posts = catalog["rampart_posts"]
+    on_call = [
+        person
+        for person in catalog["rampart_people"]
+        if person.active and person.post in posts and posts[person.post].on_call
+    ]
+    if not on_call:
+        problems.append(
+            definitions["rampart_alerting"].where.problem(
+                "no active person holds a post with on_call: true, so host alerts would reach"
+                " nobody; mark a post in rampart_posts as on call"
+            )
+        )
     return problems

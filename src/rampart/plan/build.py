@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rampart.inventory import Inventory
-from rampart.plan import accounts, data_sets, firewall, monitoring
+from rampart.plan import accounts, alerting, data_sets, firewall, monitoring
 from rampart.plan.addresses import address, hosts_of
 from rampart.plan.model import HostPlan, PlanError
 
@@ -30,6 +30,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         probes=monitoring.probes(inventory, host, services),
         scrape_jobs=monitoring.scrape_jobs(inventory, host),
         long_term_store=monitoring.long_term_store(inventory, host),
+        alerting=alerting.alerting_plan(inventory, host),
     )
 
 

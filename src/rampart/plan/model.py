@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rampart.errors import ConfigError
 from rampart.inventory import Check, DataClassPolicy, LongTermStore, Retention
@@ -89,6 +90,23 @@ class ScrapeJob:
 
 
 @dataclass(frozen=True)
+class AlertingPlan:
+    """Who Alertmanager on a monitoring host tells, and the links people open (REG-9.3.1).
+
+    URLs are None when the inventory has no rampart_alerting; Alertmanager then tells nobody."""
+
+    runbook_base_url: str | None
+    """Every rule's runbook_url is this followed by the runbook's file name."""
+    prometheus_url: str | None
+    """Prometheus' --web.external-url: alerts link to their expression there."""
+    alertmanager_url: str | None
+    """Alertmanager's --web.external-url: mails link to the firing alerts there."""
+    alertmanager: Mapping[str, Any]
+    """alertmanager.yml (global, route, receivers, time_intervals), without the role's group
+    timing and mail template path."""
+
+
+@dataclass(frozen=True)
 class HostPlan:
     """Everything the inventory says one host gets."""
 
@@ -113,6 +131,8 @@ class HostPlan:
     long_term_store: LongTermStore | None
     """Where Prometheus on this host also sends its samples, with the site label; None
     unless the host is a monitoring host and the inventory names a store."""
+    alerting: AlertingPlan | None = None
+    """Alertmanager's routing on a monitoring host; None elsewhere."""
 
     @property
     def backed_up(self) -> tuple[DataSetPlan, ...]:

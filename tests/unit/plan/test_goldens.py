@@ -41,7 +41,14 @@ def remote_write(plan: HostPlan) -> dict[str, Any] | None:
     return store
 
 
+def alerting(plan: HostPlan) -> dict[str, Any] | None:
+    """Who Alertmanager on a monitoring host tells, and the links (alertmanager.yml.j2)."""
+    routing: dict[str, Any] | None = plan_data(plan)["alerting"]
+    return routing
+
+
 PER_HOST = {
+    "alerting": alerting,
     "firewall": firewall,
     "access": access,
     "backup": backup_config,
