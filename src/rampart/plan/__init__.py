@@ -12,11 +12,13 @@ from rampart.plan.model import (
     DatabasePlan,
     DataSetPlan,
     HostPlan,
+    MonitoringWeb,
     PlanError,
     PortRule,
     Probe,
     ScrapeJob,
     ScrapeTarget,
+    WebEndpoint,
 )
 
 __all__ = [
@@ -24,11 +26,13 @@ __all__ = [
     "DataSetPlan",
     "DatabasePlan",
     "HostPlan",
+    "MonitoringWeb",
     "PlanError",
     "PortRule",
     "Probe",
     "ScrapeJob",
     "ScrapeTarget",
+    "WebEndpoint",
     "backup_config",
     "host_plan",
     "host_plans",

@@ -30,6 +30,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         probes=monitoring.probes(inventory, host, services),
         scrape_jobs=monitoring.scrape_jobs(inventory, host),
         long_term_store=monitoring.long_term_store(inventory, host),
+        monitoring_web=monitoring.monitoring_web(inventory, host),
     )
 
 
