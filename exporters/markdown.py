@@ -108,7 +108,9 @@ def to_html(markdown: str) -> str:
                 cells = "".join(f"<td>{inline(cell)}</td>" for cell in _cells(lines[index]))
                 rows.append(f"<tr>{cells}</tr>")
                 index += 1
-            out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            out.append(
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            )
             continue
         elif bullet := _BULLET.match(line):
             close_paragraph()
