@@ -90,10 +90,15 @@ def api_get(
                 f"Prometheus at {where} refused the credentials (401 Unauthorized)"
             ) from error
         # Prometheus answers a bad query with 400 and a JSON body naming the problem.
+        body = error.read().decode("utf-8", "replace")
         try:
-            answer = json.loads(error.read().decode("utf-8", "replace"))
+            answer = json.loads(body)
         except ValueError:
-            raise PrometheusError(f"Prometheus at {where} refused {path}: {error}") from error
+            # A TLS server asked in plain HTTP says so in its body.
+            said = body.strip().splitlines()[0][:200] if body.strip() else ""
+            raise PrometheusError(
+                f"Prometheus at {where} refused {path}: {error}" + (f" ({said})" if said else "")
+            ) from error
     except urllib.error.URLError as error:
         raise PrometheusError(f"Prometheus at {where} did not answer: {error.reason}") from error
     except PrometheusError:
