@@ -17,9 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from rampart.errors import RampartError
-from rampart.ssh import SshTarget, http_get_through
+from rampart.ssh import HostCredentials, SshTarget, http_get_through
 
 LOOPBACK_URL = "http://127.0.0.1:9090"
+"""The monitoring host's own Prometheus, asked on that host (`through` it): it listens on
+the host's fleet address over HTTPS with basic auth, so the GET goes there with the host's
+CA and the password file Prometheus itself uses (roles/monitoring_server)."""
+ON_HOST = HostCredentials(
+    ca_file="/etc/rampart/tls/ca.crt",
+    user="oncall",
+    password_file="/etc/prometheus/rampart-web-password",  # noqa: S106 (a path)
+)
+ON_HOST_PORT = 9090
 
 
 class PrometheusError(RampartError):
@@ -76,13 +85,18 @@ def api_get(
     """The parsed JSON answer of a GET on the HTTP API (`/api/v1/...`), asked from here
     (with `credentials` over HTTPS) or from the host `through` names."""
     query = f"?{urllib.parse.urlencode(parameters)}" if parameters else ""
+    on_host = through is not None and base == LOOPBACK_URL
+    if through is not None and on_host:
+        base = f"https://{through.address}:{ON_HOST_PORT}"
     url = f"{base.rstrip('/')}{path}{query}"
     where = f"{base} (from {through.name})" if through else base
     try:
         if through is None:
             text = _get(url, timeout, credentials)
         else:
-            text = http_get_through(through, url, timeout=timeout)
+            text = http_get_through(
+                through, url, timeout=timeout, credentials=ON_HOST if on_host else None
+            )
         answer = json.loads(text)
     except urllib.error.HTTPError as error:
         if error.code == 401:
