@@ -38,7 +38,7 @@ PLAYBOOK = """\
         src: "{role}/templates/{{{{ item }}}}.j2"
         dest: "{out}/{{{{ item }}}}"
         mode: "0644"
-      loop: [prometheus.default, prometheus-alertmanager.default]
+      loop: [prometheus.default, prometheus-alertmanager.default, oncall-client.yml]
   handlers:
     - name: Written
       ansible.builtin.debug:
@@ -126,3 +126,20 @@ def test_prometheus_and_alertmanager_listen_on_the_fleet_address_with_their_web_
         "--web.config.file=/etc/prometheus/alertmanager-web.yml"
         in flags["prometheus-alertmanager.default"]
     )
+
+
+def test_promtool_and_amtool_on_the_host_get_an_https_client_config(
+    lab_inventory: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert run(lab_inventory, out, PASSWORD).returncode == 0
+    text = (out / "oncall-client.yml").read_text(encoding="utf-8")
+    assert yaml.safe_load(text) == {
+        "basic_auth": {
+            "username": "oncall",
+            "password_file": "/etc/prometheus/rampart-web-password",
+        },
+        "tls_config": {"ca_file": "/etc/rampart/tls/ca.crt"},
+    }
+    assert "https://10.77.0.15:9090/ 'up == 0'" in text
+    assert "--alertmanager.url=https://10.77.0.15:9093/" in text
