@@ -14,8 +14,6 @@ from pathlib import Path
 from rampart.errors import ConfigError
 from rampart.exporters.markdown import to_html
 from rampart.exporters.web import Page, WebConfig, WebServer, load_web_config
-from rampart.runbook.load import load_runbook
-from rampart.runbook.render import markdown
 
 PATH = "/runbooks/"
 INDEX = "index.html"
@@ -46,6 +44,10 @@ def _document(title: str, body: str) -> str:
 
 def _source_markdown(path: Path) -> str:
     if path.suffix == ".yml":
+        # Only the controller builds pages: the host serving them never loads the engine.
+        from rampart.runbook.load import load_runbook
+        from rampart.runbook.render import markdown
+
         return markdown(load_runbook(path))
     try:
         return path.read_text(encoding="utf-8")
