@@ -12,13 +12,11 @@ from rampart.plan.model import (
     DatabasePlan,
     DataSetPlan,
     HostPlan,
-    MonitoringWeb,
     PlanError,
     PortRule,
     Probe,
     ScrapeJob,
     ScrapeTarget,
-    WebEndpoint,
 )
 
 __all__ = [
@@ -26,13 +24,11 @@ __all__ = [
     "DataSetPlan",
     "DatabasePlan",
     "HostPlan",
-    "MonitoringWeb",
     "PlanError",
     "PortRule",
     "Probe",
     "ScrapeJob",
     "ScrapeTarget",
-    "WebEndpoint",
     "backup_config",
     "host_plan",
     "host_plans",
