@@ -9,7 +9,8 @@ from rampart.ansible_config import add_inventory_option, inventory_path
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Describe `rampart exporter availability` and `rampart exporter availability-config`."""
+    """Describe `rampart exporter availability`, `availability-config`, `runbook-pages`,
+    `runbook-pages-build` and `web-password-hash`."""
     exporter = commands.add_parser("exporter", help="Rampart's Prometheus exporters")
     exporter.set_defaults(handler=dispatch)
     actions = exporter.add_subparsers(dest="exporter_command", required=True, metavar="EXPORTER")
@@ -33,10 +34,41 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     generate.add_argument("--ssh-key-file", default=None, metavar="FILE")
     generate.add_argument("--known-hosts-file", default=None, metavar="FILE")
     generate.add_argument("--ca-file", default=None, metavar="FILE")
+    pages = actions.add_parser(
+        "runbook-pages", help="serve the built runbook pages at /runbooks/ (TLS, basic auth)"
+    )
+    pages.add_argument("--folder", type=Path, required=True, metavar="DIR")
+    pages.add_argument("--listen", required=True, metavar="ADDRESS:PORT")
+    pages.add_argument("--web-config-file", type=Path, default=None, metavar="FILE")
+    pages.add_argument(
+        "--check", action="store_true", help="only load the pages and web config, then exit"
+    )
+    build = actions.add_parser(
+        "runbook-pages-build", help="render runbooks/*.md and *.yml into HTML pages"
+    )
+    build.add_argument("--runbooks", type=Path, default=Path("runbooks"), metavar="DIR")
+    build.add_argument("--output", type=Path, required=True, metavar="DIR")
+    hashing = actions.add_parser(
+        "web-password-hash",
+        help="a bcrypt hash of the password on standard input, kept in FILE while it matches",
+    )
+    hashing.add_argument("--keep", type=Path, required=True, metavar="FILE")
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
     """Run the exporter action the arguments name."""
+    if arguments.exporter_command.startswith("runbook-pages"):
+        return _runbook_pages(arguments)
+    if arguments.exporter_command == "web-password-hash":
+        import json
+        import sys
+
+        from rampart.exporters.web import remembered_hash
+
+        password = sys.stdin.read().strip()
+        hashed, changed = remembered_hash(password, arguments.keep)
+        print(json.dumps({"hash": hashed, "changed": changed}))
+        return 0
     if arguments.exporter_command == "availability":
         from rampart.exporters.availability import service
 
@@ -62,3 +94,19 @@ def dispatch(arguments: argparse.Namespace) -> int:
     document = exporter_config(inventory, credentials, arguments.listen, arguments.web_config_file)
     write_exporter_config(document, arguments.output)
     return 0
+
+
+def _runbook_pages(arguments: argparse.Namespace) -> int:
+    from rampart.exporters import runbook_pages
+    from rampart.exporters.web import load_web_config
+
+    if arguments.exporter_command == "runbook-pages-build":
+        names = runbook_pages.build(arguments.runbooks, arguments.output)
+        print(f"{arguments.output}: {len(names)} runbook pages and the index")
+        return 0
+    if arguments.check:
+        load_web_config(arguments.web_config_file)
+        pages = runbook_pages.load_pages(arguments.folder)
+        print(f"{arguments.folder}: {len(pages)} paths")
+        return 0
+    return runbook_pages.serve(arguments.folder, arguments.listen, arguments.web_config_file)

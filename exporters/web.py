@@ -1,4 +1,5 @@
-"""Serve Prometheus metrics over HTTPS with basic auth, like exporter-toolkit does.
+"""Serve Prometheus metrics (and small static pages) over HTTPS with basic auth, like
+exporter-toolkit does.
 
 prometheus_client's own server has no basic auth; this one reads the same web config file
 as node_exporter (`tls_server_config.cert_file/key_file`, `basic_auth_users` with bcrypt
@@ -7,7 +8,8 @@ request's own thread, so a slow or plain-HTTP client never blocks the others; pl
 on a TLS port gets no answer. A client that sends `Accept-Encoding: gzip` (Prometheus
 does) gets the body gzipped; the compressed form is kept and reused while the body stays
 the same, so an exporter that serves cached bytes pays for compression once per change.
-Every Rampart exporter serves through it.
+Every Rampart exporter serves through it, and so do the runbook pages on the monitoring
+host (`WebServer` with a page per path; `MetricsServer` is the one with `/metrics`).
 """
 
 from __future__ import annotations
@@ -118,13 +120,23 @@ class BasicAuth:
         return True
 
 
-class MetricsServer(ThreadingHTTPServer):
-    """A threading HTTP(S) server behind basic auth; `body` makes each scrape's answer."""
+@dataclass(frozen=True)
+class Page:
+    """One answer of the server: its bytes and their content type."""
+
+    body: bytes
+    content_type: str
+
+
+class WebServer(ThreadingHTTPServer):
+    """A threading HTTP(S) server behind basic auth; `page` answers a path (None: 404)."""
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], body: Callable[[], bytes], web: WebConfig) -> None:
-        self.body = body
+    def __init__(
+        self, address: tuple[str, int], page: Callable[[str], Page | None], web: WebConfig
+    ) -> None:
+        self.page = page
         self.auth = BasicAuth(web.users)
         self._gzip_lock = threading.Lock()
         self._gzip_of = b""
@@ -139,7 +151,7 @@ class MetricsServer(ThreadingHTTPServer):
                 raise ConfigError(
                     f"{web.cert_file}: cannot load the certificate: {error}"
                 ) from None
-        super().__init__(address, MetricsHandler)
+        super().__init__(address, WebHandler)
 
     def gzipped(self, body: bytes) -> bytes:
         """`body` gzipped; compressed again only when it differs from the last one."""
@@ -164,10 +176,28 @@ class MetricsServer(ThreadingHTTPServer):
         """A client that went away is not the server's error; say nothing."""
 
 
-class MetricsHandler(BaseHTTPRequestHandler):
-    """GET /metrics (after auth); everything else 404."""
+class MetricsServer(WebServer):
+    """The exporters' server: `body` makes each scrape's answer at /metrics."""
 
-    server: MetricsServer
+    def __init__(self, address: tuple[str, int], body: Callable[[], bytes], web: WebConfig) -> None:
+        def page(path: str) -> Page | None:
+            return Page(body(), CONTENT_TYPE_LATEST) if path == "/metrics" else None
+
+        super().__init__(address, page, web)
+
+
+HTML_HEADERS = (
+    ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+)
+"""Pages load nothing and run nothing: whatever slipped through escaping stays inert."""
+
+
+class WebHandler(BaseHTTPRequestHandler):
+    """GET a page (after auth); a path without a page is 404."""
+
+    server: WebServer
     server_version = "rampart-exporter"
     sys_version = ""
 
@@ -179,16 +209,20 @@ class MetricsHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if self.path.split("?", 1)[0] != "/metrics":
+        page = self.server.page(self.path.split("?", 1)[0])
+        if page is None:
             self.send_error(404)
             return
-        body = self.server.body()
+        body = page.body
         compress = gzip_accepted(self.headers.get("Accept-Encoding", ""))
         if compress:
             body = self.server.gzipped(body)
         self.send_response(200)
-        self.send_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.send_header("Content-Type", page.content_type)
         self.send_header("Vary", "Accept-Encoding")
+        if page.content_type.startswith("text/html"):
+            for name, value in HTML_HEADERS:
+                self.send_header(name, value)
         if compress:
             self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
@@ -197,3 +231,32 @@ class MetricsHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """No access log: scrapes every few seconds would flood the journal."""
+
+
+def remembered_hash(password: str, cache: Path) -> tuple[str, bool]:
+    """A bcrypt hash of `password` for a web config, and whether it is new: the hash kept in
+    `cache` while it still matches (so a config written from it changes only when the
+    password does), else a fresh one written there (0600)."""
+    import bcrypt
+
+    if not password:
+        raise ConfigError(f"{cache}: no password to hash (the web password is empty)")
+    try:
+        kept = cache.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        kept = ""
+    except OSError as error:
+        raise ConfigError(f"{cache}: cannot read the kept hash: {error}") from None
+    try:
+        if kept and bcrypt.checkpw(password.encode(), kept.encode()):
+            return kept, False
+    except ValueError:
+        pass
+    fresh = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        cache.write_text(fresh + "\n", encoding="utf-8")
+        cache.chmod(0o600)
+    except OSError as error:
+        raise ConfigError(f"{cache}: cannot keep the hash: {error}") from None
+    return fresh, True

@@ -1,25 +1,76 @@
-"""The one Prometheus client: instant and range queries and the server's flags, from the
-HTTP API, asked from here or, because Prometheus listens on the monitoring host's loopback
-(and the SSH hardening forbids tunnels), from a host over SSH. Runbook steps and reports
-both use it.
+"""The one Prometheus client: instant and range queries, alerts and the server's flags,
+from the HTTP API, asked from here (over HTTPS with Rampart's CA and on-call's credentials
+when given, as `rampart status` does from an admin source) or from a host over SSH.
+Runbook steps, reports and `rampart status` use it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rampart.errors import RampartError
-from rampart.ssh import SshTarget, http_get_through
+from rampart.ssh import HostCredentials, SshTarget, http_get_through
 
 LOOPBACK_URL = "http://127.0.0.1:9090"
+"""The monitoring host's own Prometheus, asked on that host (`through` it): it listens on
+the host's fleet address over HTTPS with basic auth, so the GET goes there with the host's
+CA and the password file Prometheus itself uses (roles/monitoring_server)."""
+ON_HOST = HostCredentials(
+    ca_file="/etc/rampart/tls/ca.crt",
+    user="oncall",
+    password_file="/etc/prometheus/rampart-web-password",  # noqa: S106 (a path)
+)
+ON_HOST_PORT = 9090
 
 
 class PrometheusError(RampartError):
     """Prometheus did not answer, or answered with something that is not a query result."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to reach Prometheus over HTTPS: the CA to trust and the basic auth user, whose
+    password is read from a file when asked (never an argument, never printed)."""
+
+    ca_file: Path
+    username: str
+    password_file: Path
+
+    def context(self) -> ssl.SSLContext:
+        """A TLS context trusting only the CA."""
+        try:
+            return ssl.create_default_context(cafile=str(self.ca_file))
+        except (OSError, ssl.SSLError) as error:
+            raise PrometheusError(f"{self.ca_file}: cannot read the CA: {error}") from None
+
+    def header(self) -> str:
+        """The Authorization header's value."""
+        try:
+            password = self.password_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise PrometheusError(
+                f"{self.password_file}: cannot read the password: {error.strerror}"
+            ) from None
+        token = base64.b64encode(f"{self.username}:{password}".encode()).decode()
+        return f"Basic {token}"
+
+
+def _get(url: str, timeout: float, credentials: Credentials | None) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise PrometheusError(f"{url}: not an http(s) URL")
+    headers = {} if credentials is None else {"Authorization": credentials.header()}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (checked above)
+    context = None if credentials is None else credentials.context()
+    with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
+        return str(response.read().decode("utf-8", "replace"))
 
 
 def api_get(
@@ -29,26 +80,44 @@ def api_get(
     *,
     through: SshTarget | None = None,
     timeout: float = 10.0,
+    credentials: Credentials | None = None,
 ) -> dict[str, Any]:
-    """The parsed JSON answer of a GET on the HTTP API (`/api/v1/...`), asked from here or
-    from the host `through` names."""
+    """The parsed JSON answer of a GET on the HTTP API (`/api/v1/...`), asked from here
+    (with `credentials` over HTTPS) or from the host `through` names."""
     query = f"?{urllib.parse.urlencode(parameters)}" if parameters else ""
+    on_host = through is not None and base == LOOPBACK_URL
+    if through is not None and on_host:
+        base = f"https://{through.address}:{ON_HOST_PORT}"
     url = f"{base.rstrip('/')}{path}{query}"
     where = f"{base} (from {through.name})" if through else base
     try:
         if through is None:
-            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
-                text = response.read().decode("utf-8", "replace")
+            text = _get(url, timeout, credentials)
         else:
-            text = http_get_through(through, url, timeout=timeout)
+            text = http_get_through(
+                through, url, timeout=timeout, credentials=ON_HOST if on_host else None
+            )
         answer = json.loads(text)
     except urllib.error.HTTPError as error:
+        if error.code == 401:
+            raise PrometheusError(
+                f"Prometheus at {where} refused the credentials (401 Unauthorized)"
+            ) from error
         # Prometheus answers a bad query with 400 and a JSON body naming the problem.
+        body = error.read().decode("utf-8", "replace")
         try:
-            answer = json.loads(error.read().decode("utf-8", "replace"))
+            answer = json.loads(body)
         except ValueError:
-            raise PrometheusError(f"Prometheus at {where} refused {path}: {error}") from error
-    except (urllib.error.URLError, OSError, ValueError, RampartError) as error:
+            # A TLS server asked in plain HTTP says so in its body.
+            said = body.strip().splitlines()[0][:200] if body.strip() else ""
+            raise PrometheusError(
+                f"Prometheus at {where} refused {path}: {error}" + (f" ({said})" if said else "")
+            ) from error
+    except urllib.error.URLError as error:
+        raise PrometheusError(f"Prometheus at {where} did not answer: {error.reason}") from error
+    except PrometheusError:
+        raise
+    except (OSError, ValueError, RampartError) as error:
         raise PrometheusError(f"Prometheus at {where} did not answer: {error}") from error
     if not isinstance(answer, dict):
         raise PrometheusError(f"Prometheus at {where} answered no query result")
@@ -62,10 +131,25 @@ def instant_query(
     through: SshTarget | None = None,
     timeout: float = 10.0,
     at: float | None = None,
+    credentials: Credentials | None = None,
 ) -> dict[str, Any]:
     """The parsed answer of an instant query (evaluated `at` a Unix time, default now)."""
     parameters = {"query": query, **({"time": f"{at:.3f}"} if at is not None else {})}
-    return api_get(base, "/api/v1/query", parameters, through=through, timeout=timeout)
+    return api_get(
+        base,
+        "/api/v1/query",
+        parameters,
+        through=through,
+        timeout=timeout,
+        credentials=credentials,
+    )
+
+
+def alerts(base: str, *, credentials: Credentials | None = None) -> list[dict[str, Any]]:
+    """The alerts Prometheus holds (pending and firing), with labels and annotations."""
+    answer = api_get(base, "/api/v1/alerts", {}, credentials=credentials)
+    found = answer.get("data", {}).get("alerts", []) if answer.get("status") == "success" else []
+    return [alert for alert in found if isinstance(alert, dict)]
 
 
 def range_query(

@@ -157,15 +157,42 @@ def interactive(target: SshTarget, command: list[str]) -> NoReturn:
 # Fetches a URL on the host with its own Python (Ansible's hosts have python3): the SSH
 # hardening forbids TCP forwarding, so no tunnel.
 _FETCH = (
-    "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("
-    "sys.argv[1], timeout=float(sys.argv[2])).read().decode('utf-8', 'replace'))"
+    "import base64, ssl, sys, urllib.request\n"
+    "url, timeout, ca, user, secret = sys.argv[1:6]\n"
+    "headers = {}\n"
+    "if secret:\n"
+    "    password = open(secret, encoding='utf-8').read().strip()\n"
+    "    token = base64.b64encode(f'{user}:{password}'.encode()).decode()\n"
+    "    headers['Authorization'] = 'Basic ' + token\n"
+    "context = ssl.create_default_context(cafile=ca) if ca else None\n"
+    "request = urllib.request.Request(url, headers=headers)\n"
+    "answer = urllib.request.urlopen(request, timeout=float(timeout), context=context)\n"
+    "sys.stdout.write(answer.read().decode('utf-8', 'replace'))\n"
 )
 
 
-def http_get_through(target: SshTarget, url: str, *, timeout: float) -> str:
-    """GET an http(s) URL as the host sees it (e.g. a service on its loopback); an error
-    answer or no answer is a `RemoteError`."""
-    command = shlex.join(["python3", "-c", _FETCH, url, str(timeout)])
+@dataclass(frozen=True)
+class HostCredentials:
+    """Files on the remote host a GET authenticates with: the CA to trust, and a basic auth
+    user whose password the host keeps in a file (read there, never sent as an argument)."""
+
+    ca_file: str
+    user: str
+    password_file: str
+
+
+def http_get_through(
+    target: SshTarget, url: str, *, timeout: float, credentials: HostCredentials | None = None
+) -> str:
+    """GET an http(s) URL as the host sees it (e.g. a service on its loopback, or its own
+    HTTPS endpoint with `credentials` from its files); an error answer or no answer is a
+    `RemoteError`."""
+    files = (
+        [credentials.ca_file, credentials.user, credentials.password_file]
+        if credentials
+        else ["", "", ""]
+    )
+    command = shlex.join(["python3", "-c", _FETCH, url, str(timeout), *files])
     try:
         return output_of(target, command, timeout=timeout + 5)
     except RemoteError as error:

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import pytest
 import testinfra
 
+from rampart.prometheus import ON_HOST
+from rampart.ssh import _FETCH
 from tests.integration.conftest import BIN, INVENTORY, ROOT
 
 pytestmark = pytest.mark.lab
@@ -87,12 +89,13 @@ def fetch(host: str, port: int, *, auth: str = "right", tls: bool = True) -> tup
 
 
 def api(host: testinfra.host.Host, url: str) -> Any:
-    """GET a loopback API on the monitoring host (Prometheus, Alertmanager) as JSON."""
-    script = (
-        "import urllib.request, sys;"
-        f" sys.stdout.write(urllib.request.urlopen({url!r}).read().decode())"
-    )
-    result = host.run(f"python3 -c {shlex.quote(script)}")
+    """GET Prometheus' or Alertmanager's API on the monitoring host as JSON. They serve HTTPS
+    on its fleet address, so `http://127.0.0.1:<port>/...` is asked there, on the host, with
+    its CA and the password file Prometheus itself uses (read there, never in argv): the way
+    `rampart.prometheus` asks on a host."""
+    target = url.replace("http://127.0.0.1:", f"https://{address(host)}:")
+    files = [ON_HOST.ca_file, ON_HOST.user, ON_HOST.password_file]
+    result = host.run(shlex.join(["python3", "-c", _FETCH, target, "10", *files]))
     assert result.rc == 0, result.stderr
     return json.loads(result.stdout)
 

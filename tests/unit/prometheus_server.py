@@ -10,13 +10,15 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from rampart.errors import RampartError
 
 
 def free_port() -> int:
@@ -41,10 +43,13 @@ def running_prometheus(
     ready: str = "up",
     timeout: float = 90,
     flags: Sequence[str] = (),
+    scheme: str = "http",
+    asking: Callable[[str, str], Any] = ask,
 ) -> Iterator[str]:
     """Prometheus scraping `targets` (job -> host:port; `self` is itself) every second and
     evaluating `rule_files` every second, started with extra `flags`; yields its base URL
-    once `ready` has a result. Data already in `folder`/data (backfilled blocks) is kept."""
+    once `ready` has a result (asked with `asking`: give one that speaks TLS and basic auth
+    with a web config among the flags). Data already in `folder`/data is kept."""
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.fail("prometheus is not installed: run `make system-packages`")
@@ -71,14 +76,14 @@ def running_prometheus(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = f"{scheme}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                if ask(base, ready)["data"]["result"]:
+                if asking(base, ready)["data"]["result"]:
                     break
-            except OSError:
+            except (OSError, RampartError):
                 pass
             time.sleep(0.5)
         else:

@@ -151,7 +151,8 @@ def table(figures: list[ServiceFigures], month: Month, zone: str) -> str:
 
 
 def monitoring_host(inventory: Inventory) -> SshTarget:
-    """How to reach the (first) monitoring host, where Prometheus listens on loopback."""
+    """How to reach the (first) monitoring host, where Prometheus serves HTTPS (asked there
+    with the host's own CA and credentials, `rampart.prometheus.LOOPBACK_URL`)."""
     group = inventory.groups.get(MONITORING_GROUP)
     if group is None or not group.hosts:
         raise ConfigError(f"inventory {inventory.directory} has no host in group 'monitoring'")
@@ -161,7 +162,7 @@ def monitoring_host(inventory: Inventory) -> SshTarget:
 
 @dataclass(frozen=True)
 class PrometheusSource:
-    """Where the reports ask Prometheus: the monitoring host's loopback over SSH, or
+    """Where the reports ask Prometheus: on the monitoring host over SSH, or
     directly at $RAMPART_PROMETHEUS_URL when that is set."""
 
     base: str

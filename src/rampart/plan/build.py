@@ -31,6 +31,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         scrape_jobs=monitoring.scrape_jobs(inventory, host),
         long_term_store=monitoring.long_term_store(inventory, host),
         alerting=alerting.alerting_plan(inventory, host),
+        monitoring_web=monitoring.monitoring_web(inventory, host),
     )
 
 

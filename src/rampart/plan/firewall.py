@@ -8,6 +8,7 @@ from typing import Any
 from rampart.inventory import Inventory
 from rampart.plan.addresses import ANY, addresses, check_addresses, hosts_of, is_known
 from rampart.plan.model import PlanError, PortRule
+from rampart.plan.monitoring import MONITORING_GROUP, WEB_PORTS
 
 
 def unknown_names(inventory: Inventory, services: Any, platform_ports: Any) -> Iterator[str]:
@@ -54,7 +55,8 @@ def _names(value: Any, key: str) -> list[str]:
 
 
 def port_rules(inventory: Inventory, host: str) -> tuple[PortRule, ...]:
-    """The catalog's ports (services by id), then the platform ports, placed on `host`."""
+    """The catalog's ports (services by id), the platform ports, then the monitoring hosts'
+    web ports for the admin sources, placed on `host`."""
     entries = [
         (service_id, service.hosts, port.port, port.protocol, port.clients)
         for service_id, service in sorted(inventory.services.items())
@@ -63,6 +65,12 @@ def port_rules(inventory: Inventory, host: str) -> tuple[PortRule, ...]:
     entries += [
         (entry.name, entry.hosts, entry.port, entry.protocol, entry.clients)
         for entry in inventory.platform_ports
+    ]
+    # What on-call opens on a monitoring host (Prometheus, Alertmanager, the runbook
+    # pages): from the admin sources only, like SSH.
+    entries += [
+        (name, (MONITORING_GROUP,), port, "tcp", inventory.admin_sources)
+        for name, port in WEB_PORTS
     ]
     rules = []
     for name, hosts, port, protocol, clients in entries:

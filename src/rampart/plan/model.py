@@ -107,6 +107,26 @@ class AlertingPlan:
 
 
 @dataclass(frozen=True)
+class WebEndpoint:
+    """An HTTPS endpoint people open on a monitoring host (TLS from Rampart's CA, basic
+    auth), reachable from the admin sources only (REG-7.1, REG-9.3.1)."""
+
+    listen: str
+    """`address:port` on the host's fleet address."""
+    url: str
+    """What on-call opens: `https://address:port/` (with the path of the pages)."""
+
+
+@dataclass(frozen=True)
+class MonitoringWeb:
+    """What a monitoring host serves to on-call: Prometheus, Alertmanager, runbook pages."""
+
+    prometheus: WebEndpoint
+    alertmanager: WebEndpoint
+    runbook_pages: WebEndpoint
+
+
+@dataclass(frozen=True)
 class HostPlan:
     """Everything the inventory says one host gets."""
 
@@ -131,6 +151,9 @@ class HostPlan:
     long_term_store: LongTermStore | None
     """Where Prometheus on this host also sends its samples, with the site label; None
     unless the host is a monitoring host and the inventory names a store."""
+    monitoring_web: MonitoringWeb | None
+    """Prometheus, Alertmanager and the runbook pages over HTTPS; None unless the host is a
+    monitoring host."""
     alerting: AlertingPlan | None = None
     """Alertmanager's routing on a monitoring host; None elsewhere."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rampart.inventory import Inventory, LongTermStore, Service
 from rampart.plan.addresses import address
-from rampart.plan.model import Probe, ScrapeJob, ScrapeTarget
+from rampart.plan.model import MonitoringWeb, Probe, ScrapeJob, ScrapeTarget, WebEndpoint
 
 MONITORING_GROUP = "monitoring"
 BACKUP_SERVER_GROUP = "backup_servers"
@@ -13,6 +13,17 @@ NODE_EXPORTER_PORT = 9100
 PROBER_PORT = 9470
 BACKUP_EXPORTER_PORT = 9917
 """The ports the monitoring_agent, monitoring_server and backup roles serve on by default."""
+PROMETHEUS_PORT = 9090
+ALERTMANAGER_PORT = 9093
+RUNBOOK_PAGES_PORT = 8443
+RUNBOOK_PAGES_PATH = "/runbooks/"
+"""Where on-call opens Prometheus, Alertmanager and the runbook pages (HTTPS, admin sources)."""
+WEB_PORTS = (
+    ("prometheus-web", PROMETHEUS_PORT),
+    ("alertmanager-web", ALERTMANAGER_PORT),
+    ("runbook-pages", RUNBOOK_PAGES_PORT),
+)
+"""The firewall's names of those ports on a monitoring host, opened to the admin sources."""
 
 
 def probes(inventory: Inventory, host: str, services: list[Service]) -> tuple[Probe, ...]:
@@ -48,6 +59,24 @@ def long_term_store(inventory: Inventory, host: str) -> LongTermStore | None:
     if MONITORING_GROUP not in inventory.hosts[host].groups:
         return None
     return inventory.long_term_store
+
+
+def monitoring_web(inventory: Inventory, host: str) -> MonitoringWeb | None:
+    """Prometheus, Alertmanager and the runbook pages on the host's fleet address; None
+    unless it is a monitoring host."""
+    if MONITORING_GROUP not in inventory.hosts[host].groups:
+        return None
+    where = address(inventory, host)
+    shown = f"[{where}]" if ":" in where else where
+
+    def endpoint(port: int, path: str = "/") -> WebEndpoint:
+        return WebEndpoint(f"{shown}:{port}", f"https://{shown}:{port}{path}")
+
+    return MonitoringWeb(
+        prometheus=endpoint(PROMETHEUS_PORT),
+        alertmanager=endpoint(ALERTMANAGER_PORT),
+        runbook_pages=endpoint(RUNBOOK_PAGES_PORT, RUNBOOK_PAGES_PATH),
+    )
 
 
 def _target(inventory: Inventory, host: str, port: int) -> ScrapeTarget:

@@ -47,6 +47,7 @@ def render(inventory: Path, out: Path) -> Path:
         shutil.copy(rule_file, rules)
     (out / "ca.crt").write_text("", encoding="utf-8")
     (out / "scrape-password").write_text("scrape\n", encoding="utf-8")
+    (out / "web-password").write_text(PASSWORD + "\n", encoding="utf-8")
     playbook = out / "render.yml"
     playbook.write_text(PLAYBOOK.format(role=ROLE, out=out), encoding="utf-8")
     overrides = {
@@ -55,6 +56,7 @@ def render(inventory: Path, out: Path) -> Path:
         "__monitoring_server_rules_directory": str(rules),
         "__monitoring_server_ca": str(out / "ca.crt"),
         "__monitoring_server_scrape_password": str(out / "scrape-password"),
+        "__monitoring_server_web_password_file": str(out / "web-password"),
     }
     completed = subprocess.run(
         [
@@ -168,3 +170,26 @@ def test_a_store_without_credentials_sends_without_them(
     [remote_write] = loaded(path)["remote_write"]
     assert remote_write["url"] == url
     assert "basic_auth" not in remote_write and "tls_config" not in remote_write
+
+
+def test_prometheus_reaches_itself_and_alertmanager_over_https_on_the_fleet_address(
+    lab_inventory: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    path = render(lab_inventory, out)
+    checked = check_config(path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    config = loaded(path)
+    client = {
+        "scheme": "https",
+        "basic_auth": {"username": "oncall", "password_file": str(out / "web-password")},
+        "tls_config": {"ca_file": str(out / "ca.crt")},
+    }
+    [alertmanager] = config["alerting"]["alertmanagers"]
+    assert alertmanager["static_configs"] == [{"targets": ["10.77.0.15:9093"]}]
+    assert {key: alertmanager[key] for key in client} == client
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    for name, port in (("prometheus", 9090), ("alertmanager", 9093)):
+        assert {key: jobs[name][key] for key in client} == client
+        assert jobs[name]["static_configs"][0]["targets"] == [f"10.77.0.15:{port}"]
+    assert PASSWORD not in path.read_text(encoding="utf-8")

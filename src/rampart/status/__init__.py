@@ -1,0 +1,1 @@
+"""`rampart status`: what on-call wants first, from Prometheus over HTTPS."""
