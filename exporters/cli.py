@@ -9,7 +9,7 @@ from rampart.ansible_config import add_inventory_option, inventory_path
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Describe `rampart exporter availability` and `rampart exporter availability-config`."""
+    """Describe `rampart exporter availability`, `availability-config` and `expected-series`."""
     exporter = commands.add_parser("exporter", help="Rampart's Prometheus exporters")
     exporter.set_defaults(handler=dispatch)
     actions = exporter.add_subparsers(dest="exporter_command", required=True, metavar="EXPORTER")
@@ -33,10 +33,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     generate.add_argument("--ssh-key-file", default=None, metavar="FILE")
     generate.add_argument("--known-hosts-file", default=None, metavar="FILE")
     generate.add_argument("--ca-file", default=None, metavar="FILE")
+    expected = actions.add_parser(
+        "expected-series",
+        help="the series the plan says must exist (rampart_backup_expected_info), as a"
+        " node_exporter textfile",
+    )
+    add_inventory_option(expected)
+    expected.add_argument("--output", type=Path, default=None, metavar="FILE")
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
     """Run the exporter action the arguments name."""
+    if arguments.exporter_command == "expected-series":
+        return expected_series(arguments)
     if arguments.exporter_command == "availability":
         from rampart.exporters.availability import service
 
@@ -61,4 +70,18 @@ def dispatch(arguments: argparse.Namespace) -> int:
     )
     document = exporter_config(inventory, credentials, arguments.listen, arguments.web_config_file)
     write_exporter_config(document, arguments.output)
+    return 0
+
+
+def expected_series(arguments: argparse.Namespace) -> int:
+    """Print (or write atomically) the plan's expected series."""
+    from rampart.inventory import load_inventory
+    from rampart.plan.expected import expected_text
+    from rampart.textfile import write_atomically
+
+    text = expected_text(load_inventory(inventory_path(arguments.inventory)))
+    if arguments.output is None:
+        print(text, end="")
+    else:
+        write_atomically(arguments.output, text)
     return 0
