@@ -147,14 +147,14 @@ def measure(
             return seen
         if time.monotonic() + poll_seconds > deadline:
             missing = (
-                "the prober's failure"
+                "the prober failing"
                 if seen.prober_down_at is None
-                else "the prober's recovery"
+                else "the prober passing again"
                 if seen.prober_up_at is None
                 else "the alert firing"
             )
             problem = seen.problem or (
-                f"{where} shows no {missing} within {measurement.timeout_seconds} s"
+                f"{where} did not show {missing} within {measurement.timeout_seconds} s"
             )
             return Measured(**{**seen.journal_fields(), "problem": problem})
         time.sleep(poll_seconds)
