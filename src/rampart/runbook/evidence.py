@@ -51,7 +51,7 @@ def metrics_destination(
         return MetricsDestination(given, runner=runner)
     if METRICS_ENVIRONMENT in os.environ:
         return MetricsDestination(Path(os.environ[METRICS_ENVIRONMENT]), runner=runner)
-    if runner in inventory.hosts:
+    if any(runner in (host, host.split(".")[0]) for host in inventory.hosts):
         return MetricsDestination(DEFAULT_METRICS_DIRECTORY, runner=runner)
     group = inventory.groups.get(MONITORING_GROUP)
     host = drill_host or (sorted(group.hosts)[0] if group and group.hosts else None)
