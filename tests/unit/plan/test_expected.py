@@ -13,8 +13,10 @@ RAMPART = str(Path(sys.executable).with_name("rampart"))
 def test_every_backed_up_host_and_class_is_expected_and_promtool_clean(tmp_path: Path) -> None:
     output = tmp_path / "rampart_expected.prom"
     result = subprocess.run(
-        [RAMPART, "exporter", "expected-series", "--inventory", str(ROOT / "inventory/example")]
-        + ["--output", str(output)],
+        [
+            *(RAMPART, "exporter", "expected-series"),
+            *("--inventory", str(ROOT / "inventory/example"), "--output", str(output)),
+        ],
         capture_output=True,
         text=True,
     )

@@ -29,9 +29,7 @@ INVENTORY = ROOT / "inventory" / "example"
 FAULT = int(time.time()) // 60 * 60 - 1800
 """The backfilled fault: half an hour ago, on a whole minute."""
 UP = 'rampart_availability_up{{job="rampart-availability",service="office-portal"}} {} {}'
-ALERT = (
-    'ALERTS{{alertname="RampartServiceDown",alertstate="firing",service="office-portal"}} 1 {}'
-)
+ALERT = 'ALERTS{{alertname="RampartServiceDown",alertstate="firing",service="office-portal"}} 1 {}'
 DOWN = 'rampart_availability_down_seconds_total{{service="office-portal"}} {} {}'
 
 
@@ -54,14 +52,19 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     source = folder / "history.om"
     # promtool wants the families grouped: one metric name after the other.
     text = history().splitlines()
-    grouped = sorted(text[:-1], key=lambda line: line.split("{")[0]) + [text[-1]]
+    grouped = [*sorted(text[:-1], key=lambda line: line.split("{")[0]), text[-1]]
     source.write_text("\n".join(grouped) + "\n")
     subprocess.run(
-        ["promtool", "tsdb", "create-blocks-from", "openmetrics", str(source), str(folder / "data")],
+        [
+            *("promtool", "tsdb", "create-blocks-from", "openmetrics"),
+            str(source),
+            str(folder / "data"),
+        ],
         check=True,
         capture_output=True,
     )
-    with running_prometheus(folder, {}, ready="count_over_time(rampart_availability_up[1h])") as base:
+    ready = "count_over_time(rampart_availability_up[1h])"
+    with running_prometheus(folder, {}, ready=ready) as base:
         yield base
 
 
@@ -109,7 +112,7 @@ class Prober(BaseHTTPRequestHandler):
 
     state: Path
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server name
+    def do_GET(self) -> None:
         value = self.state.read_text().strip() if self.state.exists() else "1"
         body = f'rampart_availability_up{{service="office-portal"}} {value}\n'.encode()
         self.send_response(200)
@@ -117,7 +120,7 @@ class Prober(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *arguments: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *arguments: object) -> None:
         """Quiet."""
 
 
@@ -186,8 +189,11 @@ def test_a_drills_rto_matches_the_probers_downtime_within_a_scrape(tmp_path: Pat
             path = tmp_path / "outage.yml"
             path.write_text(DRILL.format(base=base, state=Prober.state))
             result = subprocess.run(
-                [RAMPART, "runbook", "run", str(path), "--drill", "--inventory", str(INVENTORY)]
-                + ["--runs-dir", str(tmp_path / "runs"), "--metrics-dir", str(tmp_path / "m")],
+                [
+                    *(RAMPART, "runbook", "run", str(path), "--drill"),
+                    *("--inventory", str(INVENTORY), "--runs-dir", str(tmp_path / "runs")),
+                    *("--metrics-dir", str(tmp_path / "m")),
+                ],
                 capture_output=True,
                 text=True,
                 stdin=subprocess.DEVNULL,

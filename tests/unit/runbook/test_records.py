@@ -73,7 +73,8 @@ COPY = """\
 def test_a_copy_step_shows_what_goes_where(tmp_path: Path) -> None:
     path = make(tmp_path, COPY)
     text = path.read_text().replace(
-        "vars:\n", f"vars:\n  source_host: {MONITORING_HOST}\n  target_host: backup-01.corp.example.com\n"
+        "vars:\n",
+        f"vars:\n  source_host: {MONITORING_HOST}\n  target_host: backup-01.corp.example.com\n",
     )
     path.write_text(text)
     runbook = load_runbook(path)
