@@ -55,7 +55,8 @@ def test_service_outage_drill_runs_green(
     assert portal_answers(hosts)
     report = next(runs.glob("*/evidence.md")).read_text()
     assert "RTO achieved:" in report and "**met**" in report
-    assert "the prober's first success after its failure" in report
+    assert "the prober's first success after it, in Prometheus" in report
+    assert "measured by monitoring: Prometheus on mon-01" in report
     assert "time to detect:" in report and "to the alert firing" in report
     # Monitoring's view: the prober's outage as Prometheus scraped it matches the downtime
     # the prober itself counted within one scrape interval (the lab's is 5 s), and the RTO

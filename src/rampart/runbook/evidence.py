@@ -115,32 +115,31 @@ def timings(events: list[dict[str, Any]]) -> dict[str, Timing]:
 
 def _monitored(event: dict[str, Any]) -> dict[str, Timing]:
     fault = float(event["fault_at"])
-    source = str(event["source"])
+    up = float(event["prober_up_at"])
+    seen = "in Prometheus"
     result = {
         "outage": Timing(
-            float(event["prober_up_at"]) - fault,
-            f"the fault's injection to the prober's first success after its failure ({source})",
+            up - fault, f"the fault's injection to the prober's first success after it, {seen}"
         ),
         "prober_detect": Timing(
             float(event["prober_down_at"]) - fault,
-            f"the fault's injection to the prober's first failure ({source})",
+            f"the fault's injection to the prober's first failure, {seen}",
         ),
     }
     detected = event.get("alert_fired_at")
     if detected is not None:
         result["detect"] = Timing(
-            float(detected) - fault, f"the fault's injection to the alert firing ({source})"
+            float(detected) - fault, f"the fault's injection to the alert firing, {seen}"
         )
         result["recover"] = Timing(
-            float(event["prober_up_at"]) - float(detected),
-            f"the alert firing to the prober's first success ({source})",
+            up - float(detected), f"the alert firing to the prober's first success, {seen}"
         )
     else:
         result["detect"] = result["prober_detect"]
     if event.get("prober_down_seconds") is not None:
         result["counted"] = Timing(
             float(event["prober_down_seconds"]),
-            "the prober's own count (rampart_availability_down_seconds_total)",
+            "the prober's own count, rampart_availability_down_seconds_total",
         )
     return result
 
@@ -227,6 +226,8 @@ def recovery_lines(events: list[dict[str, Any]], rto: int) -> list[str]:
     for event in events:
         if event["event"] == "measured" and event.get("problem"):
             lines.append(f"- not measured by monitoring: {event['problem']}")
+        elif event["event"] == "measured":
+            lines.append(f"- measured by monitoring: {event['source']}")
         if event["event"] == "milestone" and event["name"] == "fault_injected":
             lines.append(f"- fault began: {event.get('since', event['time'])} (the injection)")
     if "outage" in measured:

@@ -89,8 +89,9 @@ def test_times_come_from_the_prober_and_the_alert_not_the_runbook(backfilled: st
     assert measured["counted"].seconds == 90
     report = "\n".join(recovery_lines(events, 300))
     assert "RTO achieved: 110.0 s against a target of 300 s: **met**" in report
-    assert "the prober's first success after its failure" in report
+    assert "the prober's first success after it, in Prometheus" in report
     assert "time to detect: 80.0 s (from the fault's injection to the alert firing" in report
+    assert f"measured by monitoring: Prometheus at {backfilled}" in report
     assert "downtime the prober counted: 90.0 s" in report
 
 
@@ -217,6 +218,6 @@ def test_a_drills_rto_matches_the_probers_downtime_within_a_scrape(tmp_path: Pat
     report = (run / "evidence.md").read_text()
     match = re.search(r"RTO achieved: ([0-9.]+) s", report)
     assert match and abs(float(match.group(1)) - rto) < 0.1
-    assert "from the fault's injection to the prober's first success" in report
+    assert "from the fault's injection to the prober's first success after it" in report
     metrics = (tmp_path / "m" / "rampart_runbook_outage.prom").read_text()
     assert "rampart_runbook_last_recovery_seconds" in metrics
