@@ -90,6 +90,7 @@ def start(runbook: Runbook, options: RunOptions) -> RunOutcome:
     run_id = new_run_id(runbook)
     variables = {**runbook.vars, **options.overrides, "run_id": run_id}
     context = _context(runbook, options, variables)
+    metrics = _metrics(options, context)
     journal = open_journal(options.runs / run_id)
     journal.write(
         "run_started",
@@ -104,7 +105,8 @@ def start(runbook: Runbook, options: RunOptions) -> RunOutcome:
         vars=variables,
         rto_seconds=runbook.rto_seconds,
     )
-    return Run(runbook, context, journal, options, run_id).execute(skip=set(), resumed=False)
+    run = Run(runbook, context, journal, options, run_id, metrics)
+    return run.execute(skip=set(), resumed=False)
 
 
 def resume(run_id: str, options: RunOptions) -> RunOutcome:
@@ -143,6 +145,7 @@ def resume(run_id: str, options: RunOptions) -> RunOutcome:
         interactive=options.interactive,
     )
     context = _context(runbook, options, started["vars"])
+    metrics = _metrics(options, context)
     passed = {e["index"] for e in events if e["event"] == "step_finished" and e["passed"]}
     undone = {e["index"] for e in events if e["event"] == "rollback_finished"}
     skip = passed - undone
@@ -161,7 +164,7 @@ def resume(run_id: str, options: RunOptions) -> RunOutcome:
         from_step=runbook.steps[first].name if first < len(runbook.steps) else None,
         redo=[runbook.steps[index].name for index in sorted(undone & passed)],
     )
-    run = Run(runbook, context, journal, options, run_id)
+    run = Run(runbook, context, journal, options, run_id, metrics)
     run.approvals = {
         runbook.steps[index].name for index in skip if runbook.steps[index].kind == "approval"
     }
@@ -174,6 +177,13 @@ def dry_run_context(runbook: Runbook, options: RunOptions) -> RunContext:
         inventory=load_inventory(options.inventory),
         variables={**runbook.vars, **options.overrides, "run_id": "<run id>"},
         drill=options.drill,
+    )
+
+
+def _metrics(options: RunOptions, context: RunContext) -> evidence.MetricsDestination:
+    """Where the run's metrics go, decided before the run starts (a bad choice is one line)."""
+    return evidence.metrics_destination(
+        options.metrics, context.inventory, runner_name(), options.metrics_host
     )
 
 
@@ -199,6 +209,7 @@ class Run:
         journal: Journal,
         options: RunOptions,
         run_id: str,
+        metrics: evidence.MetricsDestination,
     ) -> None:
         self.runbook = runbook
         self.context = context
@@ -209,9 +220,7 @@ class Run:
         self.completed: list[tuple[int, Step]] = []
         self.approvals: set[str] = set()
         self.started = time.monotonic()
-        self.metrics = evidence.metrics_destination(
-            options.metrics, context.inventory, runner_name(), options.metrics_host
-        )
+        self.metrics = metrics
 
     def execute(self, *, skip: set[int], resumed: bool) -> RunOutcome:
         """Run everything; always ends with a `run_finished` event, report and metrics."""

@@ -140,3 +140,34 @@ def test_a_drill_that_verified_nothing_fails_in_one_line() -> None:
     assert "\n" not in str(raised.value)
     raise_on_nothing_verified("public", 3, 0)
     raise_on_nothing_verified("sensitive", 0, 1)
+
+
+def test_a_metrics_host_the_inventory_lacks_is_one_line_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    path = make(tmp_path, undoable("one"))
+    environment = {name: value for name, value in os.environ.items() if name != METRICS_ENVIRONMENT}
+    result = subprocess.run(
+        [
+            RAMPART,
+            "runbook",
+            "run",
+            str(path),
+            "--inventory",
+            str(INVENTORY),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--metrics-host",
+            "nowhere",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=environment,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("rampart: error: nowhere to put the run's metrics")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "work" / "done").exists()
+    assert not (tmp_path / "runs").exists()
