@@ -9,8 +9,8 @@ from rampart.ansible_config import add_inventory_option, inventory_path
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Describe `rampart exporter availability`, `availability-config`, `runbook-pages`,
-    `runbook-pages-build` and `web-password-hash`."""
+    """Describe `rampart exporter availability`, `availability-config`, `expected-series`,
+    `runbook-pages`, `runbook-pages-build` and `web-password-hash`."""
     exporter = commands.add_parser("exporter", help="Rampart's Prometheus exporters")
     exporter.set_defaults(handler=dispatch)
     actions = exporter.add_subparsers(dest="exporter_command", required=True, metavar="EXPORTER")
@@ -53,10 +53,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a bcrypt hash of the password on standard input, kept in FILE while it matches",
     )
     hashing.add_argument("--keep", type=Path, required=True, metavar="FILE")
+    expected = actions.add_parser(
+        "expected-series",
+        help="the series the plan says must exist (rampart_backup_expected_info), as a"
+        " node_exporter textfile",
+    )
+    add_inventory_option(expected)
+    expected.add_argument("--output", type=Path, default=None, metavar="FILE")
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
     """Run the exporter action the arguments name."""
+    if arguments.exporter_command == "expected-series":
+        return expected_series(arguments)
     if arguments.exporter_command.startswith("runbook-pages"):
         return _runbook_pages(arguments)
     if arguments.exporter_command == "web-password-hash":
@@ -110,3 +119,17 @@ def _runbook_pages(arguments: argparse.Namespace) -> int:
         print(f"{arguments.folder}: {len(pages)} paths")
         return 0
     return runbook_pages.serve(arguments.folder, arguments.listen, arguments.web_config_file)
+
+
+def expected_series(arguments: argparse.Namespace) -> int:
+    """Print (or write atomically) the plan's expected series."""
+    from rampart.inventory import load_inventory
+    from rampart.plan.expected import expected_text
+    from rampart.textfile import write_atomically
+
+    text = expected_text(load_inventory(inventory_path(arguments.inventory)))
+    if arguments.output is None:
+        print(text, end="")
+    else:
+        write_atomically(arguments.output, text)
+    return 0

@@ -44,7 +44,10 @@ EVENTS: dict[str, str] = {
     "step_attempt": "one attempt of a step (a step is retried as its runbook says)",
     "step_finished": "a step ended, passed or not",
     "step_skipped": "a step did not run (not for this mode, or done earlier in the run)",
-    "milestone": "a step marked a moment of the drill (fault_injected, detected, recovered)",
+    "milestone": "a step marked a moment of the drill (fault_injected, detected, recovered);"
+    " `since` is when its passing attempt began (a fault begins with its injection)",
+    "measured": "a drill's fault as monitoring saw it: the prober's failure and recovery and"
+    " the alert in Prometheus (Unix times), or the `problem` that kept it from being seen",
     "rollback_started": "the rollback of a completed step began",
     "rollback_finished": "a rollback ended, passed or not",
     "rollback_skipped": "a rollback that is for drills only was left out of an incident",

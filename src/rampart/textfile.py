@@ -10,14 +10,17 @@ half a file.
 from __future__ import annotations
 
 import os
+import shlex
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
+
+from rampart.ssh import SshTarget, output_of
 
 
 @dataclass
@@ -75,3 +78,15 @@ def write_atomically(path: Path, text: str, mode: int = 0o644) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_remotely(target: SshTarget, path: PurePosixPath, text: str, timeout: float = 30) -> None:
+    """Write `text` to `path` on a host over SSH, as atomically as here: a temporary file
+    in the same folder, then a rename (the text travels on standard input)."""
+    folder = shlex.quote(str(path.parent))
+    command = (
+        f"set -e; mkdir -p {folder}; t=$(mktemp {folder}/.{shlex.quote(path.name)}.XXXXXX);"
+        f' trap \'rm -f "$t"\' EXIT; cat > "$t"; chmod 0644 "$t";'
+        f' mv -f "$t" {shlex.quote(str(path))}; trap - EXIT'
+    )
+    output_of(target, command, timeout=timeout, input_text=text)

@@ -159,3 +159,40 @@ def test_password_is_in_no_process_list_metric_or_journal(
     assert password not in host.check_output("journalctl --no-pager -o cat")
     assert host.file("/etc/rampart/backup/repository.password").mode == 0o400
     assert host.file("/etc/rampart/backup/repository.password").user == "root"
+
+
+def test_a_host_whose_backup_metrics_are_gone_alerts(
+    backed_up: dict[str, testinfra.host.Host],
+) -> None:
+    """The plan expects oa-01's backups (mon-01 publishes rampart_backup_expected_info): with
+    its backup textfile gone, RampartBackupTooOld fires at once, not two days later, and
+    clears when the file is back."""
+    import urllib.parse
+
+    from tests.integration.test_monitoring import api
+
+    textfile = "/var/lib/prometheus/node-exporter/rampart_backup.prom"
+    aside = "/var/lib/rampart/rampart_backup.prom.aside"
+    oa, mon = backed_up["oa-01"], backed_up["mon-01"]
+    assert mon.file("/var/lib/prometheus/node-exporter/rampart_expected.prom").contains(
+        'host="oa-01"'
+    )
+    query = 'ALERTS{alertname="RampartBackupTooOld",alertstate="firing",instance="oa-01"}'
+    url = f"http://127.0.0.1:9090/api/v1/query?{urllib.parse.urlencode({'query': query})}"
+    assert not api(mon, url)["data"]["result"], "oa-01 has just backed up"
+    assert oa.run(f"mv {textfile} {aside}").rc == 0
+    try:
+        # Staleness (5 min without the series at most, sooner as the file vanishes from the
+        # scrape), then an evaluation.
+        deadline = time.monotonic() + 420
+        while not api(mon, url)["data"]["result"]:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{query} did not fire with oa-01's backup metrics gone")
+            time.sleep(5)
+    finally:
+        oa.run(f"mv {aside} {textfile}")
+    deadline = time.monotonic() + 120
+    while api(mon, url)["data"]["result"]:
+        if time.monotonic() > deadline:
+            pytest.fail(f"{query} still fires with oa-01's backup metrics back")
+        time.sleep(5)

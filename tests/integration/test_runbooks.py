@@ -9,15 +9,18 @@ import os
 import signal
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import pytest
 import testinfra
 
-from tests.integration.conftest import BIN, ROOT, PlaybookRun, only_journal, runbook
+from tests.integration.conftest import BIN, ROOT, PlaybookRun, only_journal, rampart, runbook
+from tests.integration.test_monitoring import api
 
 pytestmark = pytest.mark.lab
+SCRAPE_INTERVAL_SECONDS = 5  # inventory/lab/group_vars/all/monitoring.yml
 
 PORTAL_STATE = (
     "systemctl show nginx postfix --property=MainPID,ActiveEnterTimestamp,NRestarts;"
@@ -52,13 +55,55 @@ def test_service_outage_drill_runs_green(
     assert portal_answers(hosts)
     report = next(runs.glob("*/evidence.md")).read_text()
     assert "RTO achieved:" in report and "**met**" in report
-    assert "time to detect:" in report
+    assert "the prober's first success after it, in Prometheus" in report
+    assert "measured by monitoring: Prometheus on mon-01" in report
+    assert "time to detect:" in report and "to the alert firing" in report
+    # Monitoring's view: the prober's outage as Prometheus scraped it matches the downtime
+    # the prober itself counted within one scrape interval (the lab's is 5 s), and the RTO
+    # (from the injection) is at least that downtime.
+    (measured,) = [event for event in events if event["event"] == "measured"]
+    assert measured["problem"] == "", measured
+    seen = measured["prober_up_at"] - measured["prober_down_at"]
+    assert abs(seen - measured["prober_down_seconds"]) <= SCRAPE_INTERVAL_SECONDS, measured
+    rto = measured["prober_up_at"] - measured["fault_at"]
+    assert rto >= measured["prober_down_seconds"] - SCRAPE_INTERVAL_SECONDS, measured
     metrics = (runs.parent / "metrics" / "rampart_runbook_service_outage.prom").read_text()
-    assert (
-        'rampart_runbook_last_status{mode="drill",runbook="service-outage",status="succeeded"} 1'
-        in metrics
-    )
+    assert 'mode="drill",runbook="service-outage"' in metrics
+    assert 'status="succeeded"} 1' in metrics
     assert "rampart_runbook_last_detection_seconds" in metrics
+    listed = runbook(runs, "list").stdout
+    (row,) = [line for line in listed.splitlines() if line.startswith("service-outage ")]
+    assert "never" not in row and "succeeded" in row, row
+
+
+def test_a_drill_from_the_controller_reaches_prometheus(
+    lab: PlaybookRun, hosts: dict[str, Any], tmp_path: Path
+) -> None:
+    """Without --metrics-dir the controller (no inventory host) puts its runbook metrics
+    in the drill host's node_exporter folder, and Prometheus has them."""
+    runs = tmp_path / "runs"
+    result = rampart(
+        "runbook",
+        "run",
+        "service-outage",
+        "--drill",
+        "--yes",
+        "--runs-dir",
+        str(runs),
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "metrics: mon-01:/var/lib/prometheus/node-exporter" in result.stdout
+    query = (
+        'rampart_runbook_last_status{runbook="service-outage",mode="drill",status="succeeded",'
+        'instance="mon-01"} == 1'
+    )
+    url = f"http://127.0.0.1:9090/api/v1/query?{urllib.parse.urlencode({'query': query})}"
+    deadline = time.monotonic() + 60
+    while not api(hosts["mon-01"], url)["data"]["result"]:
+        if time.monotonic() > deadline:
+            pytest.fail(f"Prometheus has no {query}")
+        time.sleep(5)
 
 
 def test_a_failing_step_rolls_back_and_the_portal_answers_again(

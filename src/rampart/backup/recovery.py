@@ -29,6 +29,7 @@ from rampart.backup.scratch import (
     new_run_id,
     prepare_scratch,
     raise_on_mismatches,
+    raise_on_nothing_verified,
     restore_and_verify,
 )
 from rampart.backup.state import host_lock
@@ -155,6 +156,10 @@ def recover_class(
                 checks=checked.checks,
             )
         raise_on_mismatches(data_class, result.mismatches)
+        if ending is None:
+            raise_on_nothing_verified(
+                data_class, result.files_verified, len(verified.manifest.databases)
+            )
         if ending is not None:
             ending(config, verified, scratch_databases, journal, result)
         result.seconds = time.monotonic() - started

@@ -69,6 +69,16 @@ def raise_on_mismatches(data_class: str, mismatches: list[str]) -> None:
         raise MismatchError(f"{data_class}: {len(mismatches)} mismatch(es), first: {mismatches[0]}")
 
 
+def raise_on_nothing_verified(data_class: str, files_verified: int, databases: int) -> None:
+    """A drill that verified no file and no database proved nothing: one line, a failure."""
+    if files_verified == 0 and databases == 0:
+        raise BackupError(
+            f"{data_class}: 0 files and no database verified: the snapshot proves nothing"
+            " (is the data set empty, or outside the backup's paths?)",
+            reason="nothing_verified",
+        )
+
+
 def prepare_scratch(config: BackupConfig, run_id: str, data_class: str) -> Path:
     """Create `<scratch>/<run>/<class>/restore` (root only); returns the class's folder."""
     config.scratch_dir.mkdir(mode=0o711, parents=True, exist_ok=True)

@@ -31,13 +31,23 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--metrics-dir",
         type=Path,
         default=None,
-        help="textfile metrics (default $RAMPART_TEXTFILE_DIR, /var/lib/prometheus/node-exporter)",
+        help="textfile metrics here (default $RAMPART_TEXTFILE_DIR; on an inventory host"
+        " /var/lib/prometheus/node-exporter; elsewhere that folder on --metrics-host)",
+    )
+    running.add_argument(
+        "--metrics-host",
+        default=None,
+        metavar="HOST",
+        help="from a machine outside the inventory: the host whose node_exporter gets the"
+        " metrics (default the first monitoring host)",
     )
     running.add_argument(
         "--yes", action="store_true", help="approve gates marked safe_for_automation (only those)"
     )
-    actions.add_parser("list", parents=[directory], help="every runbook with its last run")
-    show = actions.add_parser("show", parents=[directory], help="a runbook as Markdown for on-call")
+    actions.add_parser("list", parents=[directory, runs], help="every runbook with its last drill")
+    show = actions.add_parser(
+        "show", parents=[directory, runs], help="a runbook as Markdown for on-call"
+    )
     show.add_argument("runbook", metavar="RUNBOOK")
     add_inventory_option(show, "the inventory to fill templates from")
     show.add_argument("--raw", action="store_true", help="show templates as written")
@@ -66,7 +76,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
     if action == "validate":
         return validate(arguments.paths)
     if action == "list":
-        return list_runbooks(arguments.runbooks)
+        return list_runbooks(arguments.runbooks, runs_directory(arguments.runs_dir))
     if action == "show":
         return show(arguments)
     if action == "history":
@@ -80,6 +90,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
             runs=runs_directory(arguments.runs_dir),
             inventory=inventory_path(None),
             metrics=arguments.metrics_dir,
+            metrics_host=arguments.metrics_host,
             yes=arguments.yes,
             interactive=interactive,
         )
@@ -90,6 +101,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
         runs=runs_directory(arguments.runs_dir),
         inventory=inventory_path(arguments.inventory),
         metrics=arguments.metrics_dir,
+        metrics_host=arguments.metrics_host,
         yes=arguments.yes,
         interactive=interactive,
         overrides=_overrides(arguments.var, set(runbook.vars)),
@@ -105,22 +117,26 @@ def dispatch(arguments: argparse.Namespace) -> int:
 def show(arguments: argparse.Namespace) -> int:
     """Print the runbook as Markdown, templates filled when the inventory can be read."""
     from rampart.runbook import engine
+    from rampart.runbook.journal import drilled_text, last_drills, runs_directory
     from rampart.runbook.load import find_runbook, load_runbook
     from rampart.runbook.render import markdown
 
     runbook = load_runbook(find_runbook(arguments.runbooks, arguments.runbook))
+    drilled = drilled_text(
+        last_drills(runs_directory(arguments.runs_dir)).get(runbook.id), runbook.last_drilled
+    )
     context = None
     if not arguments.raw:
         try:
             inventory = inventory_path(arguments.inventory)
             options = engine.RunOptions(drill=False, runs=Path(), inventory=inventory)
             context = engine.dry_run_context(runbook, options)
-            text = markdown(runbook, context)
+            text = markdown(runbook, context, drilled)
         except ConfigError as error:
             print(f"(templates shown as written: {error})", file=sys.stderr)
             context = None
     if context is None:
-        text = markdown(runbook)
+        text = markdown(runbook, drilled=drilled)
     print(text, end="")
     return 0
 
@@ -157,14 +173,16 @@ def validate(paths: list[Path]) -> int:
     return status
 
 
-def list_runbooks(directory: Path) -> int:
-    """Id, severity, RTO, last drilled and title of every runbook."""
+def list_runbooks(directory: Path, runs: Path) -> int:
+    """Id, severity, RTO, last drill (from the run history) and title of every runbook."""
+    from rampart.runbook.journal import drilled_text, last_drills
     from rampart.runbook.load import load_runbook, runbook_files
 
+    drills = last_drills(runs)
     print(f"{'RUNBOOK':24} {'SEVERITY':9} {'RTO':>6}  {'LAST DRILLED':26} TITLE")
     for path in runbook_files(directory):
         runbook = load_runbook(path)
-        drilled = runbook.last_drilled.isoformat() if runbook.last_drilled else "never"
+        drilled = drilled_text(drills.get(runbook.id), runbook.last_drilled)
         print(
             f"{runbook.id:24} {runbook.severity:9} {runbook.rto_seconds:>5}s"
             f"  {drilled:26} {runbook.title}"

@@ -24,7 +24,8 @@ from rampart.errors import ConfigError, RampartError
 from rampart.interrupts import raised_on_signals
 from rampart.inventory import load_inventory
 from rampart.journal import RUN_STARTED, Journal, JournalDamagedError, read_journal
-from rampart.runbook import evidence
+from rampart.journal import now as journal_time
+from rampart.runbook import evidence, measure
 from rampart.runbook.actions import Prompter, Result, execute
 from rampart.runbook.context import RunContext, resolve_secrets
 from rampart.runbook.journal import JOURNAL_NAME, open_journal
@@ -43,6 +44,7 @@ class RunOptions:
     runs: Path
     inventory: Path
     metrics: Path | None = None
+    metrics_host: str | None = None
     yes: bool = False
     interactive: bool = False
     overrides: dict[str, str] = field(default_factory=dict)
@@ -73,6 +75,11 @@ def new_run_id(runbook: Runbook) -> str:
     return f"{runbook.id}-{stamp}-{secrets.token_hex(2)}"
 
 
+def runner_name() -> str:
+    """This machine's short host name, as the inventory would name it."""
+    return socket.gethostname().split(".")[0]
+
+
 def operator_name() -> str:
     """Who runs it: the sudo user when there is one, else the login name."""
     return os.environ.get("SUDO_USER") or getpass.getuser()
@@ -83,6 +90,7 @@ def start(runbook: Runbook, options: RunOptions) -> RunOutcome:
     run_id = new_run_id(runbook)
     variables = {**runbook.vars, **options.overrides, "run_id": run_id}
     context = _context(runbook, options, variables)
+    metrics = _metrics(options, context)
     journal = open_journal(options.runs / run_id)
     journal.write(
         "run_started",
@@ -97,7 +105,8 @@ def start(runbook: Runbook, options: RunOptions) -> RunOutcome:
         vars=variables,
         rto_seconds=runbook.rto_seconds,
     )
-    return Run(runbook, context, journal, options, run_id).execute(skip=set(), resumed=False)
+    run = Run(runbook, context, journal, options, run_id, metrics)
+    return run.execute(skip=set(), resumed=False)
 
 
 def resume(run_id: str, options: RunOptions) -> RunOutcome:
@@ -131,10 +140,12 @@ def resume(run_id: str, options: RunOptions) -> RunOutcome:
         runs=options.runs,
         inventory=inventory,
         metrics=options.metrics,
+        metrics_host=options.metrics_host,
         yes=options.yes,
         interactive=options.interactive,
     )
     context = _context(runbook, options, started["vars"])
+    metrics = _metrics(options, context)
     passed = {e["index"] for e in events if e["event"] == "step_finished" and e["passed"]}
     undone = {e["index"] for e in events if e["event"] == "rollback_finished"}
     skip = passed - undone
@@ -153,7 +164,7 @@ def resume(run_id: str, options: RunOptions) -> RunOutcome:
         from_step=runbook.steps[first].name if first < len(runbook.steps) else None,
         redo=[runbook.steps[index].name for index in sorted(undone & passed)],
     )
-    run = Run(runbook, context, journal, options, run_id)
+    run = Run(runbook, context, journal, options, run_id, metrics)
     run.approvals = {
         runbook.steps[index].name for index in skip if runbook.steps[index].kind == "approval"
     }
@@ -166,6 +177,13 @@ def dry_run_context(runbook: Runbook, options: RunOptions) -> RunContext:
         inventory=load_inventory(options.inventory),
         variables={**runbook.vars, **options.overrides, "run_id": "<run id>"},
         drill=options.drill,
+    )
+
+
+def _metrics(options: RunOptions, context: RunContext) -> evidence.MetricsDestination:
+    """Where the run's metrics go, decided before the run starts (a bad choice is one line)."""
+    return evidence.metrics_destination(
+        options.metrics, context.inventory, runner_name(), options.metrics_host
     )
 
 
@@ -191,6 +209,7 @@ class Run:
         journal: Journal,
         options: RunOptions,
         run_id: str,
+        metrics: evidence.MetricsDestination,
     ) -> None:
         self.runbook = runbook
         self.context = context
@@ -201,6 +220,7 @@ class Run:
         self.completed: list[tuple[int, Step]] = []
         self.approvals: set[str] = set()
         self.started = time.monotonic()
+        self.metrics = metrics
 
     def execute(self, *, skip: set[int], resumed: bool) -> RunOutcome:
         """Run everything; always ends with a `run_finished` event, report and metrics."""
@@ -231,6 +251,7 @@ class Run:
                 failed_step = "exit criteria"
                 self._checks("exit_criteria", self.runbook.exit_criteria)
                 failed_step = None
+                self._measure()
         except StepFailed as failure:
             status, reason = "failed", str(failure)
         except Interrupted as interruption:
@@ -252,10 +273,9 @@ class Run:
         )
         self.journal.close()
         self._say(f"run {self.run_id}: {status}" + (f" ({reason})" if reason else ""))
-        evidence.write(
-            self.journal.path.parent, self.runbook, self.options.runs, self.options.metrics
-        )
+        evidence.write(self.journal.path.parent, self.runbook, self.options.runs, self.metrics)
         self._say(f"evidence: {self.journal.path.parent / 'evidence.md'}")
+        self._say(f"metrics: {self.metrics.describe()}")
         return RunOutcome(self.run_id, status, self.journal.path.parent, tuple(rollbacks))
 
     def _steady_state(self) -> None:
@@ -305,8 +325,10 @@ class Run:
         self._say(f"run   {step.name} [{step.kind}] {_describe(rendered)}")
         started = time.monotonic()
         result = Result(False, "not run")
+        since = journal_time()
         for attempt in range(1, rendered.retries + 2):
             attempt_started = time.monotonic()
+            since = journal_time()
             result = execute(rendered, self.context, self.prompter)
             if result.passed and rendered.verify is not None:
                 verified = execute(rendered.verify, self.context, self.prompter)
@@ -335,7 +357,34 @@ class Run:
         if step.kind == "approval":
             self.approvals.add(step.name)
         if step.milestone:
-            self.journal.write("milestone", name=step.milestone, step=step.name)
+            self.journal.write("milestone", name=step.milestone, step=step.name, since=since)
+
+    def _measure(self) -> None:
+        """In a drill with a `measure` section, take the fault's times from monitoring:
+        from the injection's start to the prober's first success after its failure."""
+        if not self.options.drill or self.runbook.measure is None:
+            return
+        events = read_journal(self.journal.path)
+        injected = [
+            e for e in events if e["event"] == "milestone" and e["name"] == "fault_injected"
+        ]
+        if not injected:
+            return
+        fault = injected[-1]
+        fault_at = datetime.fromisoformat(str(fault.get("since", fault["time"]))).timestamp()
+        measurement = self.runbook.measure.rendered(self.context.render_text)
+        self._say(
+            f"wait  for Prometheus to show the outage and the recovery ({measurement.service})"
+        )
+        seen = measure.measure(measurement, fault_at, self.context)
+        self.journal.write("measured", **seen.journal_fields())
+        if seen.problem:
+            self._say(f"FAIL  measure: {self._clean(seen.problem)}")
+        else:
+            assert seen.prober_up_at is not None
+            self._say(
+                f"ok    measure: the prober saw {seen.prober_up_at - fault_at:.1f} s of outage"
+            )
 
     def _finish(self, index: int, step: Step, passed: bool, seconds: float, summary: str) -> None:
         self.journal.write(
@@ -418,6 +467,8 @@ def _describe(step: Step) -> str:
         assert step.until is not None
         every = f"every {step.interval_seconds} s up to {step.timeout_seconds} s"
         return f"{every} until {_describe(step.until)}"
+    if step.kind == "copy":
+        return f"copy {step.source} -> {step.destination} through the runner, sha256 recorded"
     return f"ask: {step.prompt}"
 
 

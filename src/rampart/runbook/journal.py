@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rampart.journal import RUN_FINISHED, Journal, JournalError, read_journal
@@ -82,3 +83,19 @@ def history(runs: Path) -> list[RunSummary]:
         if directory.is_dir() and (summary := summarise(directory)) is not None
     ]
     return sorted(summaries, key=lambda summary: summary.started)
+
+
+def last_drills(runs: Path) -> dict[str, RunSummary]:
+    """The latest drill of each runbook in the run history, by runbook id."""
+    return {run.runbook: run for run in history(runs) if run.mode == "drill"}
+
+
+def drilled_text(summary: RunSummary | None, recorded: datetime | None) -> str:
+    """What LAST DRILLED says: the latest drill in the history with its outcome, else the
+    runbook's own `last_drilled`, else never."""
+    if summary is not None:
+        started = datetime.fromisoformat(summary.started).astimezone(UTC)
+        return f"{started:%Y-%m-%d %H:%M}Z {summary.status}"
+    if recorded is not None:
+        return f"{recorded.astimezone(UTC):%Y-%m-%d %H:%M}Z (recorded)"
+    return "never"

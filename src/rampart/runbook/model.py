@@ -6,7 +6,7 @@ from the runbook's variables; secrets never go through templates (see `Secret`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -95,6 +95,28 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class Measurement:
+    """How a drill's times are taken from monitoring rather than from the runbook's own
+    steps: the prober's series of a catalog service and its alert, in Prometheus."""
+
+    service: str
+    alert: str | None = None
+    target: str | None = None
+    prometheus_url: str | None = None
+    timeout_seconds: int = 180
+
+    def rendered(self, render: Callable[[str], str]) -> Measurement:
+        """The measurement with its templates filled in."""
+        return Measurement(
+            service=render(self.service),
+            alert=render(self.alert) if self.alert else None,
+            target=render(self.target) if self.target else None,
+            prometheus_url=render(self.prometheus_url) if self.prometheus_url else None,
+            timeout_seconds=self.timeout_seconds,
+        )
+
+
+@dataclass(frozen=True)
 class Runbook:
     """An incident or drill procedure: who owns it, what it protects, and its steps."""
 
@@ -112,5 +134,6 @@ class Runbook:
     steady_state: tuple[Step, ...]
     steps: tuple[Step, ...]
     exit_criteria: tuple[Step, ...]
+    measure: Measurement | None = None
     file: Path = field(default=Path())
     digest: str = ""

@@ -8,22 +8,25 @@ import dataclasses
 
 from rampart.runbook.context import RunContext
 from rampart.runbook.engine import describe
-from rampart.runbook.model import Runbook, Step
+from rampart.runbook.journal import drilled_text
+from rampart.runbook.model import Measurement, Runbook, Step
 
 
-def markdown(runbook: Runbook, context: RunContext | None = None) -> str:
+def markdown(runbook: Runbook, context: RunContext | None = None, drilled: str = "") -> str:
     """The runbook as Markdown: what, why, each command, what to expect, how to undo.
 
     With a context, templates are filled with the variables' defaults, so on-call reads
-    the real commands; without one (no inventory at hand) they are shown as written."""
+    the real commands; without one (no inventory at hand) they are shown as written.
+    `drilled` is the last drill as the run history has it (`journal.drilled_text`)."""
     if context is not None:
         rendered = dataclasses.replace(
             runbook,
             steady_state=tuple(context.render(check) for check in runbook.steady_state),
             steps=tuple(context.render(step) for step in runbook.steps),
             exit_criteria=tuple(context.render(check) for check in runbook.exit_criteria),
+            measure=runbook.measure.rendered(context.render_text) if runbook.measure else None,
         )
-        return markdown(rendered)
+        return markdown(rendered, drilled=drilled)
     lines = [
         f"# {runbook.title}",
         "",
@@ -31,7 +34,7 @@ def markdown(runbook: Runbook, context: RunContext | None = None) -> str:
         f" owner {runbook.owner}",
         "",
         f"Clauses: {', '.join(runbook.clauses)}. Alerts: {', '.join(runbook.alerts) or 'none'}."
-        f" Last drilled: {runbook.last_drilled.isoformat() if runbook.last_drilled else 'never'}.",
+        f" Last drilled: {drilled or drilled_text(None, runbook.last_drilled)}.",
         "",
     ]
     if runbook.description:
@@ -51,7 +54,24 @@ def markdown(runbook: Runbook, context: RunContext | None = None) -> str:
         lines += _step(number, step)
     lines += ["## Exit criteria (the incident is over when all pass)", ""]
     lines += [f"- {check.name}: {describe(check)}" for check in runbook.exit_criteria]
+    if runbook.measure is not None:
+        lines += ["", "## Recovery times (drills)", "", f"- {measured(runbook.measure)}"]
     return "\n".join(lines) + "\n"
+
+
+def measured(measurement: Measurement) -> str:
+    """Where a drill's times come from, in one line."""
+    where = (
+        f"Prometheus on {measurement.target}"
+        if measurement.target
+        else f"Prometheus at {measurement.prometheus_url}"
+    )
+    alert = f" to {measurement.alert} firing (time to detect) and" if measurement.alert else ""
+    return (
+        f"from the fault's injection{alert} to the prober's first success after its failure"
+        f' (the RTO), as {where} holds rampart_availability_up{{service="{measurement.service}"}};'
+        f" waits up to {measurement.timeout_seconds} s after the run for the prober's view"
+    )
 
 
 def _step(number: int, step: Step) -> list[str]:
@@ -99,6 +119,8 @@ def plan(runbook: Runbook, context: RunContext) -> str:
             lines.append(f"      needs approval: {rendered.approval}")
     for check in runbook.exit_criteria:
         lines.append(f"exit criterion  {check.name}: {_resolved(context.render(check), context)}")
+    if context.drill and runbook.measure is not None:
+        lines.append(f"measure  {measured(runbook.measure.rendered(context.render_text))}")
     return "\n".join(lines) + "\n"
 
 

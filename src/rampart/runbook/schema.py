@@ -19,6 +19,7 @@ from rampart.runbook.model import (
     ROLLBACK_KINDS,
     SEVERITIES,
     STEP_KINDS,
+    Measurement,
     Secret,
     Step,
 )
@@ -503,6 +504,47 @@ SECRET = Record(
     ),
 )
 
+MEASUREMENT = Record(
+    model=Measurement,
+    fields=(
+        Field(
+            "service",
+            Text(),
+            "The catalog service whose prober series (`rampart_availability_up`) show the outage.",
+            "office-portal",
+        ),
+        Field(
+            "alert",
+            Text(),
+            "The alert whose firing is the detection (its `service` label is the service).",
+            "RampartServiceDown",
+            required=False,
+        ),
+        Field(
+            "target",
+            Text(),
+            "The monitoring host to query Prometheus from (over SSH), as prometheus steps do.",
+            "mon-01",
+            required=False,
+        ),
+        Field(
+            "prometheus_url",
+            Text(),
+            "Or Prometheus' URL as the runner reaches it.",
+            "http://127.0.0.1:9090",
+            required=False,
+        ),
+        Field(
+            "timeout_seconds",
+            Integer(minimum=1),
+            "How long to wait after the run for Prometheus to show the recovery.",
+            180,
+            required=False,
+            default=180,
+        ),
+    ),
+)
+
 RUNBOOK_FIELDS: tuple[Field, ...] = (
     Field("id", NAME, "Id of the runbook; the file is runbooks/<id>.yml.", "service-outage"),
     Field("title", Text(), "One line saying what went wrong.", "A catalog service is down"),
@@ -547,6 +589,14 @@ RUNBOOK_FIELDS: tuple[Field, ...] = (
     Field("steps", ListOf(STEP, unique_by=("name",), min_items=1), "The steps, in order.", []),
     Field(
         "exit_criteria", ListOf(CHECK, min_items=1), "Checks that prove the incident is over.", []
+    ),
+    Field(
+        "measure",
+        MEASUREMENT,
+        "Drills: take the fault's detection and recovery from monitoring (the prober's"
+        " series and the alert in Prometheus), not from the runbook's own steps.",
+        {"service": "office-portal", "alert": "RampartServiceDown", "target": "mon-01"},
+        required=False,
     ),
 )
 RUNBOOK = Record(model=dict, fields=RUNBOOK_FIELDS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -114,11 +115,15 @@ def test_a_green_run_journals_reports_and_writes_metrics(tmp_path: Path) -> None
     report = (run_directory / "evidence.md").read_text()
     assert "outcome | **succeeded**" in report and "step two" in report
     metrics = (tmp_path / "metrics" / "rampart_runbook_test.prom").read_text()
+    runner = socket.gethostname().split(".")[0]
     assert (
-        'rampart_runbook_last_status{mode="incident",runbook="test",status="succeeded"} 1'
+        f'rampart_runbook_last_status{{mode="incident",runbook="test",runner="{runner}",'
+        'status="succeeded"} 1' in metrics
+    )
+    assert (
+        f'rampart_runbook_last_success_timestamp_seconds{{runbook="test",runner="{runner}"}}'
         in metrics
     )
-    assert 'rampart_runbook_last_success_timestamp_seconds{runbook="test"}' in metrics
     history = rampart(tmp_path, "history").stdout
     assert run_directory.name in history and "succeeded" in history
 
