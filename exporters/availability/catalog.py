@@ -101,11 +101,16 @@ def exporter_config(
 
 
 def write_exporter_config(document: dict[str, Any], output: Path | None) -> None:
-    """Print the document as JSON, or write it to `output`."""
+    """Check the document as the exporter's reader will (all but files that live on the
+    monitoring host), then print it as JSON or write it to `output`."""
     import json
 
+    from rampart import user_input
+    from rampart.exporters.availability.config import parse_config
+
+    parse_config(document, "the generated configuration", check_files=False)
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     if output is None:
         print(text, end="")
     else:
-        output.write_text(text, encoding="utf-8")
+        user_input.write_text(output, text, "the exporter configuration")

@@ -61,7 +61,13 @@ def load_inventory(directory: Path) -> Inventory:
     elif (loaded := read_yaml(hosts_file, problems)) is not None:
         layout = read_hosts(loaded, problems)
     group_files = read_vars_files(directory / "group_vars", problems)
+    group_vars_unread = any(
+        directory / "group_vars" in (problem.file, *problem.file.parents) and not problem.key
+        for problem in problems
+    )  # then a catalog variable may well be defined in the file that could not be read
     host_files = read_vars_files(directory / "host_vars", problems)
+    causes = list(problems)  # files that cannot be read or parsed: printed first
+    problems = []
     if layout is not None:
         problems.extend(_unknown_owners(group_files, layout.groups, "group"))
         problems.extend(_unknown_owners(host_files, layout.hosts, "host"))
@@ -73,7 +79,7 @@ def load_inventory(directory: Path) -> Inventory:
         variable = definitions.get(field.name)
         if variable is not None:
             catalog[field.name] = conformer.conform(field.kind, variable.where)
-        elif field.required:
+        elif field.required and not group_vars_unread:
             problems.append(_missing(directory, field.name, group_files))
     problems.extend(conformer.problems)
 
@@ -90,8 +96,8 @@ def load_inventory(directory: Path) -> Inventory:
     if "rampart_people" in definitions:
         problems.extend(check_keys_not_shared(definitions["rampart_people"].where))
 
-    if problems or layout is None or INVALID in catalog.values():
-        raise InventoryInvalid(directory, _in_file_order(problems))
+    if causes or problems or layout is None or INVALID in catalog.values():
+        raise InventoryInvalid(directory, _in_file_order(causes) + _in_file_order(problems))
     return Inventory(
         directory=directory,
         hosts=_hosts(layout, group_files, host_files),

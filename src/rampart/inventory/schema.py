@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rampart.checks import CHECK_TYPES
+from rampart.checks import CHECK_TYPES, LONGEST_INTERVAL_SECONDS
 from rampart.inventory.model import (
     AccessGrant,
     Check,
@@ -357,7 +357,7 @@ CHECK = Record(
         ),
         Field(
             "interval_seconds",
-            Integer(minimum=1),
+            Integer(minimum=1, maximum=LONGEST_INTERVAL_SECONDS),
             "How often the check runs.",
             15,
             required=False,
@@ -365,7 +365,7 @@ CHECK = Record(
         ),
         Field(
             "timeout_seconds",
-            Integer(minimum=1),
+            Integer(minimum=1, maximum=LONGEST_INTERVAL_SECONDS),
             "How long the check may take before it fails; shorter than interval_seconds.",
             5,
             required=False,

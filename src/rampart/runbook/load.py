@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from rampart.errors import ConfigError
+from rampart.inventory import Inventory
 from rampart.inventory.files import read_yaml
 from rampart.inventory.validate import INVALID, Conformer
+from rampart.runbook.context import RunContext
 from rampart.runbook.model import Runbook, Step
 from rampart.runbook.schema import NAME, RUNBOOK
 from rampart.schema.problems import Location, Problem, describe_value
@@ -57,11 +59,12 @@ def load_runbook(path: Path) -> Runbook:
     problems.extend(conformer.problems)
     if values is not INVALID:
         problems.extend(_cross_checks(values, where))
+        problems.extend(_template_problems(values, variables, where))
     if values is not INVALID and values["id"] != path.stem:
         problems.append(where.field("id").problem(f"must match the file name ({path.stem})"))
     if problems or values is INVALID:
         raise RunbookInvalid(path, problems)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
     return Runbook(**values, vars=variables, file=path, digest=digest)
 
 
@@ -142,6 +145,38 @@ def _cross_checks(values: dict[str, Any], where: Location) -> list[Problem]:
             problems.append(secret_where.problem("give either env or vault_file (with vault_key)"))
         elif secret.vault_file is not None and secret.vault_key is None:
             problems.append(secret_where.field("vault_key").problem("required with vault_file"))
+    return problems
+
+
+class _DeclaredOnly(RunContext):
+    """Renders templates with the runbook's declared variables only: no inventory, and
+    `address(host)` answers the host's name. A template that names anything else fails."""
+
+    def address(self, host: str) -> str:
+        return str(host)
+
+
+def _template_problems(
+    values: dict[str, Any], variables: dict[str, str | int | float | bool], where: Location
+) -> list[Problem]:
+    """Every template of every check and step rendered in drill and incident mode."""
+    problems: list[Problem] = []
+    empty = Inventory(Path(), {}, {}, {}, {}, {}, {}, ())
+    given = {**variables, "run_id": "<run id>"}  # the engine gives every run its run_id
+    contexts = [_DeclaredOnly(empty, given, drill=drill) for drill in (True, False)]
+    for section in ("steady_state", "steps", "exit_criteria"):
+        for index, step in enumerate(values[section]):
+            for context in contexts:
+                try:
+                    context.render(step)
+                except ConfigError as error:
+                    reason = error.__cause__ or error  # jinja2's own words, without the text
+                    problems.append(
+                        where.field(section)
+                        .item(index)
+                        .problem(f"step {step.name}: a template fails: {reason}")
+                    )
+                    break
     return problems
 
 
