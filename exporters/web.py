@@ -64,7 +64,7 @@ def load_web_config(path: Path | None) -> WebConfig:
     except (yaml.YAMLError, ValueError, RecursionError) as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        reason = getattr(error, "problem", None) or type(error).__name__
+        reason = getattr(error, "problem", None) or " ".join(str(error).split())
         raise ConfigError(f"{path}{line}: the web config is not valid YAML: {reason}") from None
     return parse_web_config(document, str(path))
 

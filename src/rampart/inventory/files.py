@@ -72,8 +72,12 @@ def read_yaml(path: Path, problems: list[Problem]) -> YamlFile | None:
         context = f" ({error.context})" if error.context else ""
         problems.append(Problem(path, line, "", f"not valid YAML: {error.problem}{context}"))
         return None
+    except yaml.reader.ReaderError as error:  # a control character: binary input
+        line = text[: error.position].count("\n") + 1
+        problems.append(Problem(path, line, "", "not valid YAML: a control character (binary?)"))
+        return None
     except yaml.YAMLError as error:
-        problems.append(Problem(path, None, "", f"not valid YAML: {error}"))
+        problems.append(Problem(path, None, "", f"not valid YAML: {' '.join(str(error).split())}"))
         return None
     except (RecursionError, ValueError) as error:  # PyYAML's int() of 5,000 digits
         reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)

@@ -57,7 +57,7 @@ def load_inventory(directory: Path) -> Inventory:
     hosts_file = directory / "hosts.yml"
     layout = None
     if not hosts_file.exists():
-        problems.append(Problem(hosts_file, None, "", "missing: every inventory needs hosts.yml"))
+        problems.append(Problem(hosts_file, None, "", f"missing: {_hosts_advice(directory)}"))
     elif (loaded := read_yaml(hosts_file, problems)) is not None:
         layout = read_hosts(loaded, problems)
     group_files = read_vars_files(directory / "group_vars", problems)
@@ -112,6 +112,13 @@ def load_inventory(directory: Path) -> Inventory:
         time_zone=catalog.get("rampart_time_zone", "UTC"),
         long_term_store=catalog.get("rampart_long_term_store"),
     )
+
+
+def _hosts_advice(directory: Path) -> str:
+    """The lab's inventory gets hosts.yml from `rampart lab up`: say so when it is not up."""
+    if directory.name == "lab" and (directory.parent.parent / "ansible.cfg").is_file():
+        return "the lab writes it; run `rampart lab up` first"
+    return "every inventory needs hosts.yml"
 
 
 def _unknown_owners(files: list[VarsFile], known: Iterable[str], kind: str) -> Iterable[Problem]:

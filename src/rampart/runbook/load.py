@@ -20,6 +20,7 @@ from rampart.runbook.model import Runbook, Step
 from rampart.runbook.schema import NAME, RUNBOOK
 from rampart.schema.problems import Location, Problem, describe_value
 from rampart.schema.yaml_lines import LineMap
+from rampart.user_input import describe_os_error
 
 RUNBOOK_SUFFIXES = (".yml", ".yaml")
 
@@ -70,13 +71,18 @@ def load_runbook(path: Path) -> Runbook:
 
 def runbook_files(directory: Path) -> list[Path]:
     """The runbook files of a directory, sorted by name."""
-    if not directory.is_dir():
-        raise ConfigError(f"{directory}: not a directory of runbooks")
-    return sorted(
-        path
-        for path in directory.iterdir()
-        if path.suffix in RUNBOOK_SUFFIXES and not path.name.startswith(".")
-    )
+    try:
+        if not directory.is_dir():
+            raise ConfigError(f"{directory}: not a directory of runbooks")
+        return sorted(
+            path
+            for path in directory.iterdir()
+            if path.suffix in RUNBOOK_SUFFIXES and not path.name.startswith(".") and path.is_file()
+        )
+    except OSError as error:
+        raise ConfigError(
+            f"{directory}: cannot list the runbooks: {describe_os_error(error)}"
+        ) from None
 
 
 def find_runbook(directory: Path, name: str) -> Path:
