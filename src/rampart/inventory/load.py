@@ -56,8 +56,11 @@ def load_inventory(directory: Path) -> Inventory:
         raise InventoryInvalid(directory, [Problem(directory, None, "", message)])
     hosts_file = directory / "hosts.yml"
     layout = None
+    if not hosts_file.exists() and _is_the_lab(directory):
+        message = "missing: the lab writes it; run `rampart lab up` first"
+        raise InventoryInvalid(directory, [Problem(hosts_file, None, "", message)])
     if not hosts_file.exists():
-        problems.append(Problem(hosts_file, None, "", f"missing: {_hosts_advice(directory)}"))
+        problems.append(Problem(hosts_file, None, "", "missing: every inventory needs hosts.yml"))
     elif (loaded := read_yaml(hosts_file, problems)) is not None:
         layout = read_hosts(loaded, problems)
     group_files = read_vars_files(directory / "group_vars", problems)
@@ -114,11 +117,10 @@ def load_inventory(directory: Path) -> Inventory:
     )
 
 
-def _hosts_advice(directory: Path) -> str:
-    """The lab's inventory gets hosts.yml from `rampart lab up`: say so when it is not up."""
-    if directory.name == "lab" and (directory.parent.parent / "ansible.cfg").is_file():
-        return "the lab writes it; run `rampart lab up` first"
-    return "every inventory needs hosts.yml"
+def _is_the_lab(directory: Path) -> bool:
+    """Whether this is a checkout's lab inventory, which `rampart lab up` fills in (its
+    hosts.yml and the generated group_vars): without it nothing else is worth saying."""
+    return directory.name == "lab" and (directory.parent.parent / "ansible.cfg").is_file()
 
 
 def _unknown_owners(files: list[VarsFile], known: Iterable[str], kind: str) -> Iterable[Problem]:
