@@ -7,6 +7,7 @@ look the same everywhere: `runbooks/x.yml:12: steps[2].kind: 'sssh' is not one o
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,9 @@ def _variables(where: Location, problems: list[Problem]) -> dict[str, str | int 
             problems.append(
                 place.problem(f"expected text, a number or true/false, got {describe_value(value)}")
             )
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(place.problem(f"must be a finite number, not {value}"))
             continue
         variables[str(name)] = value
     problems.extend(conformer.problems)
