@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,8 +28,11 @@ def rampart(*argv: str, as_other_user: bool = False, cwd: Path | None = None) ->
     command = [RAMPART, *argv]
     if as_other_user and os.geteuid() == 0:
         command = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("ANSIBLE_")
+    }  # the inventory is found as Ansible finds it, from `cwd`
     completed = subprocess.run(
-        command, capture_output=True, text=True, timeout=60, check=False, cwd=cwd
+        command, capture_output=True, text=True, timeout=60, check=False, cwd=cwd, env=environment
     )
     assert completed.returncode != 0, completed.stdout
     assert "Traceback" not in completed.stderr, completed.stderr
@@ -36,18 +40,15 @@ def rampart(*argv: str, as_other_user: bool = False, cwd: Path | None = None) ->
 
 
 @pytest.fixture
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A folder another user may enter (pytest's own is private to us)."""
-    folder = tmp_path_factory.mktemp("bad-input")
+def shared() -> Iterator[Path]:
+    """A folder another user may enter (pytest's own are private to us)."""
+    folder = Path(tempfile.mkdtemp(prefix="rampart-bad-input-", dir="/tmp"))
     folder.chmod(0o755)
-    for parent in folder.parents:
-        if parent == Path("/tmp") or parent.stat().st_mode & 0o005 == 0o005:
-            break
-        parent.chmod(parent.stat().st_mode | 0o005)
     yield folder
     for root, folders, _files in os.walk(folder):
         for name in folders:
             (Path(root) / name).chmod(0o755)
+    shutil.rmtree(folder)
 
 
 def example_inventory(folder: Path) -> Path:
