@@ -25,6 +25,7 @@ from prometheus_client.registry import Collector
 
 from rampart.errors import ConfigError
 from rampart.exporters.web import MetricsServer, WebConfig, load_web_config
+from rampart.user_input import describe_os_error
 
 
 @dataclass(frozen=True)
@@ -212,12 +213,13 @@ def serve(
     if not math.isfinite(interval) or interval <= 0:
         raise ConfigError(f"--interval must be a positive number of seconds, not {interval}")
     web = load_web_config(web_config)
+    try:
+        os.scandir(root).close()
+    except OSError as error:
+        raise ConfigError(f"{root}: cannot read --root: {describe_os_error(error)}") from None
     cache = Cache(root, layout)
     cache.refresh()
-    try:
-        server = make_server(cache, address, port, web)
-    except OSError as error:
-        raise ConfigError(f"cannot listen on {address}:{port}: {error.strerror or error}") from None
+    server = make_server(cache, address, port, web)
     stop = threading.Event()
     refresher = threading.Thread(
         target=refresh_forever, args=(cache, interval, stop), daemon=True, name="refresh"

@@ -19,6 +19,7 @@ import binascii
 import gzip
 import hashlib
 import hmac
+import re
 import ssl
 import threading
 from collections.abc import Callable, Mapping
@@ -32,6 +33,7 @@ import yaml
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.exposition import gzip_accepted
 
+from rampart import user_input
 from rampart.errors import ConfigError
 
 REQUEST_TIMEOUT_SECONDS = 10
@@ -48,30 +50,53 @@ class WebConfig:
     users: Mapping[str, str] = field(default_factory=dict)
 
 
+BCRYPT_HASH = re.compile(r"\$2[abxy]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
+"""A bcrypt hash as `htpasswd -B` and Python's bcrypt write it: anything else never matches
+a password, so every scrape would be refused without a word."""
+
+
 def load_web_config(path: Path | None) -> WebConfig:
-    """Read an exporter-toolkit style web config file; None means plain HTTP, no auth."""
+    """Read an exporter-toolkit style web config file; None means plain HTTP, no auth.
+    Every problem is one line naming the file and the key, before anything listens."""
     if path is None:
         return WebConfig()
+    text = user_input.read_text(path, "the web config")
     try:
-        document: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read the web config: {error}") from None
+        document: Any = yaml.safe_load(text) or {}
+    except (yaml.YAMLError, ValueError, RecursionError) as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        reason = getattr(error, "problem", None) or " ".join(str(error).split())
+        raise ConfigError(f"{path}{line}: the web config is not valid YAML: {reason}") from None
+    return parse_web_config(document, str(path))
+
+
+def parse_web_config(document: Any, where: str) -> WebConfig:
+    """Check a web config document: TLS files that exist, users with bcrypt hashes."""
     if not isinstance(document, dict):
-        raise ConfigError(f"{path}: the web config must be a mapping")
+        raise ConfigError(f"{where}: the web config must be a mapping")
     tls = document.get("tls_server_config") or {}
     users = document.get("basic_auth_users") or {}
     if not isinstance(tls, dict) or not isinstance(users, dict):
-        raise ConfigError(f"{path}: tls_server_config and basic_auth_users must be mappings")
+        raise ConfigError(f"{where}: tls_server_config and basic_auth_users must be mappings")
     files = {}
     for name in ("cert_file", "key_file"):
         if tls.get(name) is not None:
             files[name] = Path(str(tls[name]))
             if not files[name].is_file():
-                raise ConfigError(f"{path}: tls_server_config.{name} {tls[name]} does not exist")
+                raise ConfigError(f"{where}: tls_server_config.{name} {tls[name]} does not exist")
     if bool(files.get("cert_file")) != bool(files.get("key_file")):
-        raise ConfigError(f"{path}: tls_server_config needs both cert_file and key_file")
+        raise ConfigError(f"{where}: tls_server_config needs both cert_file and key_file")
+    for user, hashed in users.items():
+        if not isinstance(hashed, str) or not BCRYPT_HASH.fullmatch(hashed.strip()):
+            raise ConfigError(
+                f"{where}: basic_auth_users.{user}: not a bcrypt hash ($2b$10$ and 53"
+                ' characters); make one with `htpasswd -nBC 10 ""` or Python\'s bcrypt'
+            )
     return WebConfig(
-        files.get("cert_file"), files.get("key_file"), {str(k): str(v) for k, v in users.items()}
+        files.get("cert_file"),
+        files.get("key_file"),
+        {str(k): str(v).strip() for k, v in users.items()},
     )
 
 
@@ -151,7 +176,10 @@ class WebServer(ThreadingHTTPServer):
                 raise ConfigError(
                     f"{web.cert_file}: cannot load the certificate: {error}"
                 ) from None
-        super().__init__(address, WebHandler)
+        try:
+            super().__init__(address, WebHandler)
+        except (OSError, OverflowError) as error:
+            raise user_input.bind_failure(address[0], address[1], error) from None
 
     def gzipped(self, body: bytes) -> bytes:
         """`body` gzipped; compressed again only when it differs from the last one."""

@@ -12,8 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rampart.checks import KINDS
+from rampart.errors import ConfigError
 from rampart.inventory import Inventory
 from rampart.plan import Probe, host_plans
+
+CREDENTIAL_FLAGS = {
+    "password_file": "--postgresql-password-file",
+    "ssh_key_file": "--ssh-key-file",
+    "known_hosts_file": "--known-hosts-file",
+    "ca_file": "--ca-file",
+}
+"""The command-line flag that gives each credential file a check kind may need."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,11 @@ def _check_entry(probe: Probe, host: str, credentials: ProbeCredentials) -> dict
         }
     if check.type == "https":
         entry["ca_file"] = credentials.ca_file
-    return {key: value for key, value in entry.items() if value is not None}
+    entry = {key: value for key, value in entry.items() if value is not None}
+    for name, flag in CREDENTIAL_FLAGS.items():
+        if name in KINDS[check.type].needs and name not in entry:
+            raise ConfigError(f"service {probe.service}: its {check.type} check needs {flag}")
+    return entry
 
 
 def exporter_config(
@@ -101,11 +115,16 @@ def exporter_config(
 
 
 def write_exporter_config(document: dict[str, Any], output: Path | None) -> None:
-    """Print the document as JSON, or write it to `output`."""
+    """Check the document as the exporter's reader will (all but files that live on the
+    monitoring host), then print it as JSON or write it to `output`."""
     import json
 
+    from rampart import user_input
+    from rampart.exporters.availability.config import parse_config
+
+    parse_config(document, "the generated configuration", check_files=False)
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
     if output is None:
         print(text, end="")
     else:
-        output.write_text(text, encoding="utf-8")
+        user_input.write_text(output, text, "the exporter configuration")

@@ -6,7 +6,7 @@ bad file stops the exporter before it serves anything.
 
 from __future__ import annotations
 
-import json
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rampart.checks import CHECK_TYPES, KINDS, ProbeCheck
+from rampart import user_input
+from rampart.checks import CHECK_TYPES, KINDS, LONGEST_INTERVAL_SECONDS, ProbeCheck
 from rampart.errors import ConfigError
 
 DEFAULT_LISTEN = "0.0.0.0:9470"
@@ -82,18 +83,29 @@ def _optional(entry: Mapping[str, Any], name: str, kind: type, where: str) -> An
     return _field(entry, name, kind, where)
 
 
-def _optional_path(entry: Mapping[str, Any], name: str, where: str) -> Path | None:
-    """An optional file path that must exist when given (a secret, key or CA)."""
+def _optional_path(
+    entry: Mapping[str, Any], name: str, where: str, check_files: bool
+) -> Path | None:
+    """An optional file path that must exist when given (a secret, key or CA); the
+    generator, on the controller, checks everything but that (`check_files` false)."""
     value = _optional(entry, name, str, where)
     if value is None:
         return None
     path = Path(value)
-    if not path.is_file():
+    if check_files and not path.is_file():
         raise ConfigError(f"{where}: {name} {value} does not exist or is not a file")
     return path
 
 
-def parse_check(service: str, entry: Any, where: str) -> ProbeCheck:
+def _seconds(entry: Mapping[str, Any], name: str, where: str) -> float:
+    """A required finite number of seconds (NaN or infinity would stall or spin the prober)."""
+    value = _field(entry, name, (int, float), where)
+    if (isinstance(value, int) and value.bit_length() > 64) or not math.isfinite(value):
+        raise ConfigError(f"{where}: {name} must be a finite number, not {str(value)[:40]}")
+    return float(value)
+
+
+def parse_check(service: str, entry: Any, where: str, check_files: bool = True) -> ProbeCheck:
     """One check entry of a service; every problem is a one-line ConfigError."""
     if not isinstance(entry, Mapping):
         raise ConfigError(f"{where}: a check must be a mapping, not {type(entry).__name__}")
@@ -105,8 +117,13 @@ def parse_check(service: str, entry: Any, where: str) -> ProbeCheck:
     port = _optional(entry, "port", int, where)
     if check_type != "ssh_command" and port is None:
         raise ConfigError(f"{where}: a {check_type} check needs a port")
-    interval = float(_field(entry, "interval_seconds", (int, float), where))
-    timeout = float(_field(entry, "timeout_seconds", (int, float), where))
+    interval = _seconds(entry, "interval_seconds", where)
+    timeout = _seconds(entry, "timeout_seconds", where)
+    if not 1 <= interval <= LONGEST_INTERVAL_SECONDS:
+        raise ConfigError(
+            f"{where}: interval_seconds must be from 1 to {LONGEST_INTERVAL_SECONDS},"
+            f" not {interval:g}"
+        )
     if not 0 < timeout < interval:
         raise ConfigError(f"{where}: timeout_seconds must be above 0 and below interval_seconds")
     check = ProbeCheck(
@@ -126,10 +143,10 @@ def parse_check(service: str, entry: Any, where: str) -> ProbeCheck:
         query=_optional(entry, "query", str, where),
         command=_optional(entry, "command", str, where),
         user=_optional(entry, "user", str, where),
-        password_file=_optional_path(entry, "password_file", where),
-        ssh_key_file=_optional_path(entry, "ssh_key_file", where),
-        known_hosts_file=_optional_path(entry, "known_hosts_file", where),
-        ca_file=_optional_path(entry, "ca_file", where),
+        password_file=_optional_path(entry, "password_file", where, check_files),
+        ssh_key_file=_optional_path(entry, "ssh_key_file", where, check_files),
+        known_hosts_file=_optional_path(entry, "known_hosts_file", where, check_files),
+        ca_file=_optional_path(entry, "ca_file", where, check_files),
     )
     _require_type_fields(check, where)
     return check
@@ -153,7 +170,7 @@ def _parse_time(value: Any, where: str) -> float:
     return moment.timestamp()
 
 
-def parse_service(entry: Any, where: str) -> ProbeService:
+def parse_service(entry: Any, where: str, check_files: bool = True) -> ProbeService:
     """One service entry: its id, objective, maintenance windows and checks."""
     if not isinstance(entry, Mapping):
         raise ConfigError(f"{where}: a service must be a mapping, not {type(entry).__name__}")
@@ -175,15 +192,19 @@ def parse_service(entry: Any, where: str) -> ProbeService:
             )
         )
     checks = tuple(
-        parse_check(service_id, check, f"{where} checks[{index}]")
+        parse_check(service_id, check, f"{where} checks[{index}]", check_files)
         for index, check in enumerate(_field(entry, "checks", list, where))
     )
-    response_time = _optional(entry, "response_time_seconds", (int, float), where)  # type: ignore[arg-type]
+    response_time = None
+    if entry.get("response_time_seconds") is not None:
+        response_time = _seconds(entry, "response_time_seconds", where)
+        if response_time <= 0:
+            raise ConfigError(f"{where}: response_time_seconds must be above 0")
     return ProbeService(service_id, objective, response_time, tuple(windows), checks)
 
 
-def parse_config(document: Any, where: str) -> ExporterConfig:
-    """The whole configuration document, checked."""
+def parse_config(document: Any, where: str, check_files: bool = True) -> ExporterConfig:
+    """The whole configuration document, checked (files named in it too, with `check_files`)."""
     if not isinstance(document, Mapping):
         raise ConfigError(f"{where}: the configuration must be a JSON object")
     listen = str(document.get("listen", DEFAULT_LISTEN))
@@ -191,10 +212,10 @@ def parse_config(document: Any, where: str) -> ExporterConfig:
     if not address or not port_text.isdigit() or not 0 <= int(port_text) < 65536:
         raise ConfigError(f"{where}: listen must be ADDRESS:PORT, not {listen!r}")
     web_config = _optional(document, "web_config_file", str, where)
-    if web_config is not None and not Path(web_config).is_file():
+    if check_files and web_config is not None and not Path(web_config).is_file():
         raise ConfigError(f"{where}: web_config_file {web_config} does not exist")
     services = tuple(
-        parse_service(service, f"{where}: services[{index}]")
+        parse_service(service, f"{where}: services[{index}]", check_files)
         for index, service in enumerate(_field(document, "services", list, where))
     )
     counts = Counter(check.key for service in services for check in service.checks)
@@ -208,14 +229,4 @@ def parse_config(document: Any, where: str) -> ExporterConfig:
 
 def load_config(path: Path) -> ExporterConfig:
     """Read and check the configuration file at `path`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read the configuration: {error.strerror}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConfigError(
-            f"{path}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from None
-    return parse_config(document, str(path))
+    return parse_config(user_input.read_json(path, "the configuration"), str(path))

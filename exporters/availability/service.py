@@ -38,14 +38,7 @@ def serve(path: Path) -> int:
     """Run until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     config = load_config(path)
-    try:
-        _state, scheduler, server = build(config)
-    except OSError as error:
-        from rampart.errors import ConfigError
-
-        raise ConfigError(
-            f"cannot listen on {config.listen_address}:{config.listen_port}: {error.strerror}"
-        ) from None
+    _state, scheduler, server = build(config)
     stopping = threading.Event()
 
     def stop(_signal: int, _frame: FrameType | None) -> None:

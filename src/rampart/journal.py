@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rampart.errors import RampartError
+from rampart.user_input import describe_os_error
 
 # Every run, whatever it runs.
 RUN_STARTED = "run_started"
@@ -146,10 +147,15 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
     Raises `JournalDamagedError` for a journal that holds no event or a line that is not
     one, and `JournalError` for one that cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-        raise JournalError(f"cannot read the journal {path}: {reason or error}") from error
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = describe_os_error(error)
+        raise JournalError(f"cannot read the journal {path}: {reason}") from error
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        number = raw[: error.start].count(b"\n") + 1
+        raise JournalDamagedError(f"{path}:{number}: damaged journal: not UTF-8 text") from None
     lines = text.split("\n")
     cut_short = lines[-1] != ""  # every complete line ends with a newline
     events = []

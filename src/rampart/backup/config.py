@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rampart import user_input
 from rampart.backup.restic import Repository
 from rampart.errors import ConfigError
 
@@ -73,65 +73,101 @@ class BackupConfig:
         return self.state_dir / "dumps"
 
 
-def _require(raw: dict[str, Any], key: str, where: str) -> Any:
-    if key not in raw:
-        raise ConfigError(f"{where}: missing key {key!r}")
-    return raw[key]
+def _get(raw: Any, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
+    """`raw[key]` of the JSON type `kind`; a missing key or a wrong type is one clear line."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a JSON object, got {type(raw).__name__}")
+    if key not in raw or (raw[key] is None and default is not ...):
+        if default is ...:
+            raise ConfigError(f"{where}: missing key {key!r}")
+        return default
+    value = raw[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _types(kind)):
+        names = " or ".join(kind.__name__ for kind in _types(kind))
+        raise ConfigError(f"{where}: {key} must be {names}, not {type(value).__name__}")
+    return value
 
 
-def parse_config(raw: dict[str, Any], where: str) -> BackupConfig:
-    """Build the settings from the JSON document; a missing key is one clear error line."""
-    data_sets = []
-    for entry in _require(raw, "data_sets", where):
-        database = entry.get("database")
-        data_sets.append(
-            DataSet(
-                name=str(entry["name"]),
-                data_class=str(entry["class"]),
-                paths=tuple(str(path) for path in entry.get("paths") or ()),
-                database=Database(
-                    data_set=str(entry["name"]),
-                    name=str(database["name"]),
-                    checks=tuple(str(query) for query in database.get("checks") or ()),
-                )
-                if database
-                else None,
-            )
+def _types(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _strings(raw: Any, key: str, where: str) -> tuple[str, ...]:
+    values = _get(raw, key, list, where, [])
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key}[{index}] must be str, not {type(value).__name__}")
+    return tuple(values)
+
+
+def _data_set(entry: Any, where: str) -> DataSet:
+    name = _get(entry, "name", str, where)
+    database = _get(entry, "database", dict, f"{where} ({name})", None)
+    return DataSet(
+        name=name,
+        data_class=_get(entry, "class", str, f"{where} ({name})"),
+        paths=_strings(entry, "paths", f"{where} ({name})"),
+        database=Database(
+            data_set=name,
+            name=_get(database, "name", str, f"{where} ({name}) database"),
+            checks=_strings(database, "checks", f"{where} ({name}) database"),
         )
-    repository = Repository(
-        location=str(_require(raw, "repository", where)),
-        password_file=Path(_require(raw, "password_file", where)),
-        options=tuple(str(option) for option in raw.get("restic_options") or ()),
-        cache_dir=Path(raw["cache_dir"]) if raw.get("cache_dir") else None,
-        binary=str(raw.get("restic_binary", "restic")),
-        retry_lock=str(raw.get("retry_lock", "2m")),
+        if database
+        else None,
     )
+
+
+def _retention(raw: Any, where: str) -> dict[str, dict[str, int]]:
+    retention: dict[str, dict[str, int]] = {}
+    for name, keep in _get(raw, "retention", dict, where).items():
+        periods = _get({name: keep}, name, dict, f"{where} retention")
+        retention[name] = {}
+        for period, count in periods.items():
+            if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count < 10**6:
+                raise ConfigError(
+                    f"{where}: retention.{name}.{period} must be a whole number from 0, not"
+                    f" {str(count)[:40]}"
+                )
+            retention[name][period] = count
+    return retention
+
+
+def parse_config(raw: Any, where: str) -> BackupConfig:
+    """Build the settings from the JSON document; every problem is one clear error line."""
+    data_sets = [
+        _data_set(entry, f"{where}: data_sets[{index}]")
+        for index, entry in enumerate(_get(raw, "data_sets", list, where))
+    ]
+    cache_dir = _get(raw, "cache_dir", str, where, "")
+    repository = Repository(
+        location=_get(raw, "repository", str, where),
+        password_file=Path(_get(raw, "password_file", str, where)),
+        options=_strings(raw, "restic_options", where),
+        cache_dir=Path(cache_dir) if cache_dir else None,
+        binary=_get(raw, "restic_binary", str, where, "restic"),
+        retry_lock=_get(raw, "retry_lock", str, where, "2m"),
+    )
+    drill_window_days = _get(raw, "drill_window_days", int, where, 7)
+    if not 1 <= drill_window_days <= 3660:
+        raise ConfigError(
+            f"{where}: drill_window_days must be from 1 to 3660, not {drill_window_days}"
+        )
     return BackupConfig(
-        host=str(_require(raw, "host", where)),
+        host=_get(raw, "host", str, where),
         repository=repository,
         data_sets=tuple(data_sets),
-        retention={
-            str(name): {str(period): int(count) for period, count in keep.items()}
-            for name, keep in _require(raw, "retention", where).items()
-        },
-        state_dir=Path(_require(raw, "state_dir", where)),
-        scratch_dir=Path(_require(raw, "scratch_dir", where)),
-        textfile_dir=Path(_require(raw, "textfile_dir", where)),
-        journal=Path(_require(raw, "journal", where)),
-        check_read_data_subset=str(raw.get("check_read_data_subset", "10%")),
-        drill_window_days=int(raw.get("drill_window_days", 7)),
+        retention=_retention(raw, where),
+        state_dir=Path(_get(raw, "state_dir", str, where)),
+        scratch_dir=Path(_get(raw, "scratch_dir", str, where)),
+        textfile_dir=Path(_get(raw, "textfile_dir", str, where)),
+        journal=Path(_get(raw, "journal", str, where)),
+        check_read_data_subset=_get(raw, "check_read_data_subset", str, where, "10%"),
+        drill_window_days=drill_window_days,
     )
 
 
 def load_config(path: Path = DEFAULT_CONFIG) -> BackupConfig:
-    """Read the runner's settings file."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no backup settings; run the backup role first") from None
-    except (OSError, ValueError) as error:
-        raise ConfigError(f"{path}: cannot read the backup settings: {error}") from None
-    try:
-        return parse_config(raw, str(path))
-    except (KeyError, TypeError, ValueError) as error:
-        raise ConfigError(f"{path}: bad backup settings: {error}") from None
+    """Read the runner's settings file; every problem is one line naming the file."""
+    if not path.exists() and not path.is_symlink() and path.parent.is_dir():
+        raise ConfigError(f"{path}: no backup settings; run the backup role first")
+    return parse_config(user_input.read_json(path, "the backup settings"), str(path))

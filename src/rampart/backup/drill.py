@@ -70,7 +70,7 @@ def load_results(config: BackupConfig) -> dict[str, dict[str, Any]]:
         )
     except (FileNotFoundError, ValueError):
         return {}
-    return loaded
+    return loaded if isinstance(loaded, dict) else {}  # a damaged file counts as none
 
 
 def remember(results: dict[str, dict[str, Any]], result: ClassResult) -> None:

@@ -32,7 +32,7 @@ def load_state(config: BackupConfig) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(state_path(config).read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
         return {}
-    return loaded
+    return loaded if isinstance(loaded, dict) else {}  # a damaged file counts as none
 
 
 def save_state(config: BackupConfig, state: dict[str, Any]) -> None:

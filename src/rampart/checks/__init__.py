@@ -11,7 +11,13 @@ from __future__ import annotations
 import time
 
 from rampart.checks import http, postgresql, smtp, ssh_command, tcp
-from rampart.checks.model import CheckKind, Outcome, ProbeCheck, ProbeFailedError
+from rampart.checks.model import (
+    LONGEST_INTERVAL_SECONDS,
+    CheckKind,
+    Outcome,
+    ProbeCheck,
+    ProbeFailedError,
+)
 
 KINDS: dict[str, CheckKind] = {
     name: module.KIND
@@ -21,7 +27,15 @@ KINDS: dict[str, CheckKind] = {
 CHECK_TYPES = tuple(KINDS)
 """Every check type the catalog may name."""
 
-__all__ = ["CHECK_TYPES", "KINDS", "CheckKind", "Outcome", "ProbeCheck", "run_check"]
+__all__ = [
+    "CHECK_TYPES",
+    "KINDS",
+    "LONGEST_INTERVAL_SECONDS",
+    "CheckKind",
+    "Outcome",
+    "ProbeCheck",
+    "run_check",
+]
 
 
 def run_check(check: ProbeCheck) -> Outcome:

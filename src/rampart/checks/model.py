@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+LONGEST_INTERVAL_SECONDS = 86400
+"""The longest time between two runs of a check (a day): the catalog and the prober agree."""
+
 
 @dataclass(frozen=True)
 class ProbeCheck:

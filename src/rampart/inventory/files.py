@@ -5,6 +5,7 @@ Files encrypted with ansible-vault are skipped: only Ansible, with the password,
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +13,10 @@ from typing import Any
 
 import yaml
 
+from rampart import user_input
 from rampart.schema.problems import Location, Problem
 from rampart.schema.yaml_lines import LineList, LineMap, is_vault_file, load
+from rampart.user_input import UserInputError, describe_os_error
 
 YAML_SUFFIXES = (".yml", ".yaml")
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -49,23 +52,18 @@ class YamlFile:
     path: Path
     data: Any
     encrypted: bool = False
+    text: str = ""
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> YamlFile | None:
     """Load a YAML file; None (and a problem) when it cannot be read or parsed."""
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        problems.append(Problem(path, None, "", f"cannot read: {error.strerror or error}"))
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        bad_line = raw[: error.start].count(b"\n") + 1
-        problems.append(Problem(path, bad_line, "", "is not UTF-8 text"))
+        text = user_input.read_text(path, "the file")
+    except UserInputError as error:
+        problems.append(Problem(path, error.line, "", error.reason))
         return None
     if is_vault_file(text):
-        return YamlFile(path, None, encrypted=True)
+        return YamlFile(path, None, encrypted=True, text=text)
     try:
         data = load(text)
     except yaml.MarkedYAMLError as error:
@@ -74,11 +72,19 @@ def read_yaml(path: Path, problems: list[Problem]) -> YamlFile | None:
         context = f" ({error.context})" if error.context else ""
         problems.append(Problem(path, line, "", f"not valid YAML: {error.problem}{context}"))
         return None
+    except yaml.reader.ReaderError as error:  # a control character: binary input
+        line = text[: error.position].count("\n") + 1
+        problems.append(Problem(path, line, "", "not valid YAML: a control character (binary?)"))
+        return None
     except yaml.YAMLError as error:
-        problems.append(Problem(path, None, "", f"not valid YAML: {error}"))
+        problems.append(Problem(path, None, "", f"not valid YAML: {' '.join(str(error).split())}"))
+        return None
+    except (RecursionError, ValueError) as error:  # PyYAML's int() of 5,000 digits
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        problems.append(Problem(path, None, "", f"not valid YAML: {reason}"))
         return None
     problems.extend(repeated_keys(Location(path, 1, "", data)))
-    return YamlFile(path, data)
+    return YamlFile(path, data, text=text)
 
 
 def repeated_keys(where: Location) -> list[Problem]:
@@ -130,6 +136,24 @@ def variables_of(where: Location, problems: list[Problem]) -> list[Variable]:
     return variables
 
 
+def _yaml_files_under(folder: Path) -> list[Path]:
+    """Every YAML file below `folder`, sorted; a folder that cannot be listed raises OSError
+    (`Path.rglob` would skip it silently, and its variables would look undefined)."""
+    files: list[Path] = []
+    for root, folders, names in os.walk(folder, onerror=_raise):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        files.extend(
+            Path(root) / name
+            for name in names
+            if Path(name).suffix in YAML_SUFFIXES and not name.startswith(".")
+        )
+    return sorted(files)
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
 def read_vars_files(base: Path, problems: list[Problem]) -> list[VarsFile]:
     """Every vars file under group_vars/ or host_vars/, in the order Ansible loads them.
 
@@ -137,23 +161,18 @@ def read_vars_files(base: Path, problems: list[Problem]) -> list[VarsFile]:
     """
     if not base.is_dir():
         return []
+    found: list[tuple[str, Path]] = []
     try:
-        entries = sorted(base.iterdir())
-        found: list[tuple[str, Path]] = []
-        for entry in entries:
+        for entry in sorted(base.iterdir()):
             if entry.name.startswith("."):
                 continue
             if entry.is_dir():
-                nested = sorted(path for path in entry.rglob("*") if path.is_file())
-                found.extend(
-                    (entry.name, path)
-                    for path in nested
-                    if path.suffix in YAML_SUFFIXES and not path.name.startswith(".")
-                )
+                found.extend((entry.name, path) for path in _yaml_files_under(entry))
             elif entry.suffix in YAML_SUFFIXES:
                 found.append((entry.stem, entry))
     except OSError as error:
-        problems.append(Problem(base, None, "", f"cannot list: {error.strerror or error}"))
+        place = Path(error.filename) if error.filename else base
+        problems.append(Problem(place, None, "", f"cannot list: {describe_os_error(error)}"))
         return []
     files = []
     for owner, path in found:

@@ -57,12 +57,21 @@ def load_inventory(directory: Path) -> Inventory:
         raise InventoryInvalid(directory, [Problem(directory, None, "", message)])
     hosts_file = directory / "hosts.yml"
     layout = None
+    if not hosts_file.exists() and _is_the_lab(directory):
+        message = "missing: the lab writes it; run `rampart lab up` first"
+        raise InventoryInvalid(directory, [Problem(hosts_file, None, "", message)])
     if not hosts_file.exists():
         problems.append(Problem(hosts_file, None, "", "missing: every inventory needs hosts.yml"))
     elif (loaded := read_yaml(hosts_file, problems)) is not None:
         layout = read_hosts(loaded, problems)
     group_files = read_vars_files(directory / "group_vars", problems)
+    group_vars_unread = any(
+        directory / "group_vars" in (problem.file, *problem.file.parents) and not problem.key
+        for problem in problems
+    )  # then a catalog variable may well be defined in the file that could not be read
     host_files = read_vars_files(directory / "host_vars", problems)
+    causes = list(problems)  # files that cannot be read or parsed: printed first
+    problems = []
     if layout is not None:
         problems.extend(_unknown_owners(group_files, layout.groups, "group"))
         problems.extend(_unknown_owners(host_files, layout.hosts, "host"))
@@ -74,7 +83,7 @@ def load_inventory(directory: Path) -> Inventory:
         variable = definitions.get(field.name)
         if variable is not None:
             catalog[field.name] = conformer.conform(field.kind, variable.where)
-        elif field.required:
+        elif field.required and not group_vars_unread:
             problems.append(_missing(directory, field.name, group_files))
     problems.extend(conformer.problems)
 
@@ -95,8 +104,8 @@ def load_inventory(directory: Path) -> Inventory:
     if all(name in catalog for name in needed) and INVALID not in catalog.values():
         problems.extend(check_alerting_reaches_people(definitions, catalog))
 
-    if problems or layout is None or INVALID in catalog.values():
-        raise InventoryInvalid(directory, _in_file_order(problems))
+    if causes or problems or layout is None or INVALID in catalog.values():
+        raise InventoryInvalid(directory, _in_file_order(causes) + _in_file_order(problems))
     return Inventory(
         directory=directory,
         hosts=_hosts(layout, group_files, host_files),
@@ -112,6 +121,12 @@ def load_inventory(directory: Path) -> Inventory:
         long_term_store=catalog.get("rampart_long_term_store"),
         alerting=catalog.get("rampart_alerting"),
     )
+
+
+def _is_the_lab(directory: Path) -> bool:
+    """Whether this is a checkout's lab inventory, which `rampart lab up` fills in (its
+    hosts.yml and the generated group_vars): without it nothing else is worth saying."""
+    return directory.name == "lab" and (directory.parent.parent / "ansible.cfg").is_file()
 
 
 def _unknown_owners(files: list[VarsFile], known: Iterable[str], kind: str) -> Iterable[Problem]:

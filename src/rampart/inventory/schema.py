@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rampart.checks import CHECK_TYPES
+from rampart.checks import CHECK_TYPES, LONGEST_INTERVAL_SECONDS
 from rampart.inventory.model import (
     AccessGrant,
     Alerting,
@@ -397,7 +397,7 @@ CHECK = Record(
         ),
         Field(
             "interval_seconds",
-            Integer(minimum=1),
+            Integer(minimum=1, maximum=LONGEST_INTERVAL_SECONDS),
             "How often the check runs.",
             15,
             required=False,
@@ -405,7 +405,7 @@ CHECK = Record(
         ),
         Field(
             "timeout_seconds",
-            Integer(minimum=1),
+            Integer(minimum=1, maximum=LONGEST_INTERVAL_SECONDS),
             "How long the check may take before it fails; shorter than interval_seconds.",
             5,
             required=False,

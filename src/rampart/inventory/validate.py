@@ -7,6 +7,7 @@ is not built (`INVALID`) and the rules across its keys do not run, to avoid foll
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -50,6 +51,12 @@ class Reference:
     where: Location
     target: str
     name: str
+
+
+def _shown(value: int | float) -> str:
+    """A number as a message shows it: a 3,000-digit one is cut short."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
 
 
 class Conformer:
@@ -125,14 +132,18 @@ class Conformer:
         too_large = kind.maximum is not None and value > kind.maximum
         if too_small or too_large:
             if kind.maximum is None:
-                return self._fail(where, f"must be at least {kind.minimum}, not {value}")
-            return self._fail(where, f"must be from {kind.minimum} to {kind.maximum}, not {value}")
+                return self._fail(where, f"must be at least {kind.minimum}, not {_shown(value)}")
+            return self._fail(
+                where, f"must be from {kind.minimum} to {kind.maximum}, not {_shown(value)}"
+            )
         return value
 
     def _number(self, kind: Number, where: Location) -> Any:
         value = where.node
         if not isinstance(value, int | float) or isinstance(value, bool):
             return self._expected("a number", where)
+        if (isinstance(value, int) and value.bit_length() > 1000) or not math.isfinite(value):
+            return self._fail(where, f"must be a finite number, not {_shown(value)}")
         if kind.above is not None and value <= kind.above:
             limits = f"greater than {kind.above:g}"
             if kind.below is not None:

@@ -85,6 +85,12 @@ def dispatch(arguments: argparse.Namespace) -> int:
 
     interactive = sys.stdin.isatty()
     if action == "resume":
+        from rampart.journal import read_journal
+        from rampart.runbook.journal import JOURNAL_NAME
+
+        journal = runs_directory(arguments.runs_dir) / arguments.run_id / JOURNAL_NAME
+        if journal.is_file():
+            read_journal(journal)  # a damaged journal is said first, before anything else
         options = engine.RunOptions(
             drill=False,
             runs=runs_directory(arguments.runs_dir),
@@ -160,7 +166,16 @@ def validate(paths: list[Path]) -> int:
     from rampart.runbook.load import RunbookInvalid, load_runbook, runbook_files
 
     status = 0
-    files = [file for path in paths for file in (runbook_files(path) if path.is_dir() else [path])]
+    files = []
+    for path in paths:
+        if path.is_dir():
+            found = runbook_files(path)
+            if not found:
+                print(f"{path}: no runbook files (*.yml) in this folder", file=sys.stderr)
+                status = 2
+            files.extend(found)
+        else:
+            files.append(path)
     for path in files:
         try:
             runbook = load_runbook(path)

@@ -4,13 +4,16 @@ its evidence report; `history` lists them.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rampart.errors import ConfigError
 from rampart.journal import RUN_FINISHED, Journal, JournalError, read_journal
+from rampart.user_input import describe_os_error
 
 JOURNAL_NAME = "journal.jsonl"
 REPORT_NAME = "evidence.md"
@@ -50,12 +53,17 @@ def summarise(directory: Path) -> RunSummary | None:
     """What a run directory's journal says about the run; None if it has no journal or a
     damaged one (said on stderr, so `history` lists every other run)."""
     path = directory / JOURNAL_NAME
-    if not path.is_file():
-        return None
     try:
+        if not path.is_file():
+            return None
         events = read_journal(path)
     except JournalError as error:
         print(f"rampart: warning: {error}; run left out", file=sys.stderr)
+        return None
+    except OSError as error:  # a run folder this user may not look into
+        print(
+            f"rampart: warning: {path}: {describe_os_error(error)}; run left out", file=sys.stderr
+        )
         return None
     started = events[0]
     finished = [event for event in events if event["event"] == RUN_FINISHED]
@@ -68,19 +76,28 @@ def summarise(directory: Path) -> RunSummary | None:
         mode=str(started.get("mode", "?")),
         started=str(started.get("time", "?")),
         status=str(status),
-        duration_seconds=finished[-1].get("duration_seconds") if finished else None,
+        duration_seconds=_seconds(finished[-1].get("duration_seconds")) if finished else None,
         directory=directory,
     )
 
 
+def _seconds(value: object) -> float | None:
+    """A duration as the journal gave it; anything but a finite number reads as unknown."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def history(runs: Path) -> list[RunSummary]:
     """Every run under the runs directory, oldest first (by start time)."""
-    if not runs.is_dir():
-        return []
+    try:
+        if not runs.is_dir():
+            return []
+        directories = [directory for directory in runs.iterdir() if directory.is_dir()]
+    except OSError as error:
+        raise ConfigError(f"{runs}: cannot list the runs: {describe_os_error(error)}") from None
     summaries = [
-        summary
-        for directory in runs.iterdir()
-        if directory.is_dir() and (summary := summarise(directory)) is not None
+        summary for directory in directories if (summary := summarise(directory)) is not None
     ]
     return sorted(summaries, key=lambda summary: summary.started)
 

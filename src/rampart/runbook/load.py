@@ -7,17 +7,21 @@ look the same everywhere: `runbooks/x.yml:12: steps[2].kind: 'sssh' is not one o
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rampart.errors import ConfigError
+from rampart.inventory import Inventory
 from rampart.inventory.files import read_yaml
 from rampart.inventory.validate import INVALID, Conformer
+from rampart.runbook.context import RunContext
 from rampart.runbook.model import Runbook, Step
 from rampart.runbook.schema import NAME, RUNBOOK
 from rampart.schema.problems import Location, Problem, describe_value
 from rampart.schema.yaml_lines import LineMap
+from rampart.user_input import describe_os_error
 
 RUNBOOK_SUFFIXES = (".yml", ".yaml")
 
@@ -57,23 +61,29 @@ def load_runbook(path: Path) -> Runbook:
     problems.extend(conformer.problems)
     if values is not INVALID:
         problems.extend(_cross_checks(values, where))
+        problems.extend(_template_problems(values, variables, where))
     if values is not INVALID and values["id"] != path.stem:
         problems.append(where.field("id").problem(f"must match the file name ({path.stem})"))
     if problems or values is INVALID:
         raise RunbookInvalid(path, problems)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()
     return Runbook(**values, vars=variables, file=path, digest=digest)
 
 
 def runbook_files(directory: Path) -> list[Path]:
     """The runbook files of a directory, sorted by name."""
-    if not directory.is_dir():
-        raise ConfigError(f"{directory}: not a directory of runbooks")
-    return sorted(
-        path
-        for path in directory.iterdir()
-        if path.suffix in RUNBOOK_SUFFIXES and not path.name.startswith(".")
-    )
+    try:
+        if not directory.is_dir():
+            raise ConfigError(f"{directory}: not a directory of runbooks")
+        return sorted(
+            path
+            for path in directory.iterdir()
+            if path.suffix in RUNBOOK_SUFFIXES and not path.name.startswith(".") and path.is_file()
+        )
+    except OSError as error:
+        raise ConfigError(
+            f"{directory}: cannot list the runbooks: {describe_os_error(error)}"
+        ) from None
 
 
 def find_runbook(directory: Path, name: str) -> Path:
@@ -111,6 +121,9 @@ def _variables(where: Location, problems: list[Problem]) -> dict[str, str | int 
                 place.problem(f"expected text, a number or true/false, got {describe_value(value)}")
             )
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(place.problem(f"must be a finite number, not {value}"))
+            continue
         variables[str(name)] = value
     problems.extend(conformer.problems)
     return variables
@@ -142,6 +155,38 @@ def _cross_checks(values: dict[str, Any], where: Location) -> list[Problem]:
             problems.append(secret_where.problem("give either env or vault_file (with vault_key)"))
         elif secret.vault_file is not None and secret.vault_key is None:
             problems.append(secret_where.field("vault_key").problem("required with vault_file"))
+    return problems
+
+
+class _DeclaredOnly(RunContext):
+    """Renders templates with the runbook's declared variables only: no inventory, and
+    `address(host)` answers the host's name. A template that names anything else fails."""
+
+    def address(self, host: str) -> str:
+        return str(host)
+
+
+def _template_problems(
+    values: dict[str, Any], variables: dict[str, str | int | float | bool], where: Location
+) -> list[Problem]:
+    """Every template of every check and step rendered in drill and incident mode."""
+    problems: list[Problem] = []
+    empty = Inventory(Path(), {}, {}, {}, {}, {}, {}, ())
+    given = {**variables, "run_id": "<run id>"}  # the engine gives every run its run_id
+    contexts = [_DeclaredOnly(empty, given, drill=drill) for drill in (True, False)]
+    for section in ("steady_state", "steps", "exit_criteria"):
+        for index, step in enumerate(values[section]):
+            for context in contexts:
+                try:
+                    context.render(step)
+                except ConfigError as error:
+                    reason = error.__cause__ or error  # jinja2's own words, without the text
+                    problems.append(
+                        where.field(section)
+                        .item(index)
+                        .problem(f"step {step.name}: a template fails: {reason}")
+                    )
+                    break
     return problems
 
 

@@ -56,7 +56,9 @@ def test_a_check_listed_twice_is_refused(tmp_path: Path) -> None:
 def test_broken_json_names_line_and_column(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     path.write_text('{"services": [\n  {"id": }]}')
-    with pytest.raises(ConfigError, match=r"not valid JSON: .* at line 2, column 10"):
+    with pytest.raises(
+        ConfigError, match=r"c.json:2: the configuration is not valid JSON: .* \(column 10\)"
+    ):
         load_config(path)
 
 

@@ -75,4 +75,7 @@ def test_unreadable_file_is_one_line(inventory: Path, capsys: pytest.CaptureFixt
     (inventory / "hosts.yml").unlink()
     (inventory / "hosts.yml").mkdir()
     assert validate([inventory]) == 2
-    assert capsys.readouterr().err == f"{inventory}/hosts.yml: cannot read: Is a directory\n"
+    assert (
+        capsys.readouterr().err
+        == f"{inventory}/hosts.yml: cannot read the file: is a folder, not a file\n"
+    )

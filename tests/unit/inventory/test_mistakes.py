@@ -487,7 +487,7 @@ def test_broken_yaml_names_file_and_line(inventory: Path) -> None:
 
 def test_file_that_is_not_utf8(inventory: Path) -> None:
     (inventory / "group_vars/hr.yml").write_bytes(b"---\nowner: \xff\xfe\n")
-    assert problems(inventory) == [f"{inventory}/group_vars/hr.yml:2: is not UTF-8 text"]
+    assert problems(inventory) == [f"{inventory}/group_vars/hr.yml:2: the file is not UTF-8 text"]
 
 
 def test_hosts_yml_missing(inventory: Path) -> None:
@@ -500,7 +500,9 @@ def test_hosts_yml_missing(inventory: Path) -> None:
 def test_hosts_yml_that_cannot_be_read(inventory: Path) -> None:
     (inventory / "hosts.yml").unlink()
     (inventory / "hosts.yml").mkdir()
-    assert problems(inventory) == [f"{inventory}/hosts.yml: cannot read: Is a directory"]
+    assert problems(inventory) == [
+        f"{inventory}/hosts.yml: cannot read the file: is a folder, not a file"
+    ]
 
 
 def test_not_a_directory(tmp_path: Path) -> None:
