@@ -114,6 +114,14 @@ def _images(paths: LabPaths, config: LabConfig, mirror: DebianMirror) -> dict[st
     return images
 
 
+def _release_on_disk(settings: dict[str, object], paths: LabPaths, host: LabHost) -> str:
+    """The release a host on disk was made from: its record, else its lab's settings."""
+    recorded = container.booted_release(paths, host)
+    if recorded or "release" not in settings:
+        return recorded
+    return LabConfig(release=str(settings["release"])).release_of(host.name)
+
+
 def hosts_on_disk(paths: LabPaths) -> list[LabHost]:
     """Hosts that have a folder under the state directory, whatever the configuration says."""
     folder = paths.state / "hosts"
@@ -184,6 +192,7 @@ def up(release: str | None, extra: int | None) -> int:
     with exclusive():
         config = requested_config(paths, release, extra)
         mirror = machine_mirror()
+        before = read_settings(paths)
         images = _images(paths, config, mirror)
         if not network.link_exists(BRIDGE):
             network.require_free_subnet(config)
@@ -209,7 +218,7 @@ def up(release: str | None, extra: int | None) -> int:
             if stale.name not in wanted:
                 say(f"removing {stale.name} (not in the requested fleet)")
                 container.destroy(paths, stale)
-            elif container.booted_release(paths, stale) not in ("", wanted[stale.name].release):
+            elif _release_on_disk(before, paths, stale) != wanted[stale.name].release:
                 say(f"recreating {stale.name} on Debian {wanted[stale.name].release}")
                 container.destroy(paths, stale)
         known = keys.parse_known_hosts(
