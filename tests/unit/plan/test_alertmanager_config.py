@@ -16,7 +16,6 @@ import shutil
 import socket
 import socketserver
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -33,11 +32,10 @@ from rampart.inventory import load_inventory
 from rampart.monitoring.runbook_links import absolute_runbook_links
 from rampart.plan import host_plan
 from tests.unit.inventory.conftest import ROOT
+from tests.unit.plan.role_playbook import ROLE, run_role_playbook
 
-ROLE = ROOT / "roles/monitoring_server"
 AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
-BIN = Path(sys.executable).parent
 RUNBOOKS = "https://10.77.0.15:8443/runbooks/"
 """The lab's runbook_base_url, https://mon-01:8443/runbooks/, with mon-01's address."""
 ALICE = "Alice Admin <alice@rampart.internal>"
@@ -47,14 +45,7 @@ pytestmark = pytest.mark.skipif(
     not Path(AMTOOL).exists(), reason="amtool missing: apt-get install prometheus-alertmanager"
 )
 
-PLAYBOOK = """\
----
-- name: Render the monitoring_server role's Alertmanager configuration
-  hosts: mon-01
-  gather_facts: false
-  vars_files:
-    - {role}/defaults/main.yml
-    - {role}/vars/main.yml
+RENDER = """\
   tasks:
     - name: Render alertmanager.yml as the role does
       ansible.builtin.template:
@@ -69,30 +60,14 @@ def render(inventory: Path, out: Path) -> Path:
     templates = out / "templates"
     templates.mkdir(parents=True)
     shutil.copy(ROLE / "files/rampart-mail.tmpl", templates)
-    playbook = out / "render.yml"
-    playbook.write_text(PLAYBOOK.format(role=ROLE, out=out), encoding="utf-8")
     overrides = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
         "__monitoring_server_alertmanager_templates": str(templates),
         # The lab's monitoring.yml values, which this play's vars_files would hide.
         "monitoring_server_alertmanager_group_wait": "1s",
         "monitoring_server_alertmanager_group_interval": "5s",
     }
-    completed = subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(inventory),
-            "-e",
-            yaml.safe_dump(overrides, default_flow_style=True),
-            str(playbook),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    name = "Render the monitoring_server role's Alertmanager configuration"
+    completed = run_role_playbook(inventory, out, name, RENDER, overrides)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return out / "alertmanager.yml"
 
@@ -172,14 +147,7 @@ def test_every_runbook_url_is_absolute_after_the_role_rewrites_the_rules(
                     assert (ROOT / "runbooks" / link.removeprefix(RUNBOOKS)).is_file(), link
 
 
-RULES_PLAYBOOK = """\
----
-- name: Install the rule files as the monitoring_server role does
-  hosts: mon-01
-  gather_facts: false
-  vars_files:
-    - {role}/defaults/main.yml
-    - {role}/vars/main.yml
+INSTALL_RULES = """\
   tasks:
     - name: Install them with the role's own tasks
       ansible.builtin.import_tasks: {role}/tasks/rules.yml
@@ -195,28 +163,12 @@ def test_the_role_installs_rules_with_absolute_runbook_links_that_promtool_passe
     lab_inventory: Path, tmp_path: Path
 ) -> None:
     installed = tmp_path / "rules.d"
-    playbook = tmp_path / "rules.yml"
-    playbook.write_text(RULES_PLAYBOOK.format(role=ROLE), encoding="utf-8")
     overrides = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
         "__monitoring_server_rules_directory": str(installed),
         "monitoring_server_rules_source": str(ROOT / "monitoring/rules"),
     }
-    completed = subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(lab_inventory),
-            "-e",
-            yaml.safe_dump(overrides, default_flow_style=True),
-            str(playbook),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    name = "Install the rule files as the monitoring_server role does"
+    completed = run_role_playbook(lab_inventory, tmp_path / "play", name, INSTALL_RULES, overrides)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     sources = sorted((ROOT / "monitoring/rules").glob("*.yml"))
     assert sorted(path.name for path in installed.iterdir()) == [path.name for path in sources]

@@ -9,27 +9,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from tests.unit.inventory.conftest import ROOT
+from tests.unit.plan.role_playbook import run_role_playbook
 
-ROLE = ROOT / "roles/monitoring_server"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
-BIN = Path(sys.executable).parent
 PASSWORD = "not-in-the-config-3f9a"
 
-PLAYBOOK = """\
----
-- name: Render the monitoring_server role's Prometheus configuration
-  hosts: mon-01
-  gather_facts: false
-  vars_files:
-    - {role}/defaults/main.yml
-    - {role}/vars/main.yml
+RENDER = """\
   tasks:
     - name: Render prometheus.yml as the role does
       ansible.builtin.template:
@@ -48,30 +39,14 @@ def render(inventory: Path, out: Path) -> Path:
     (out / "ca.crt").write_text("", encoding="utf-8")
     (out / "scrape-password").write_text("scrape\n", encoding="utf-8")
     (out / "web-password").write_text(PASSWORD + "\n", encoding="utf-8")
-    playbook = out / "render.yml"
-    playbook.write_text(PLAYBOOK.format(role=ROLE, out=out), encoding="utf-8")
     overrides = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
         "__monitoring_server_rules_directory": str(rules),
         "__monitoring_server_ca": str(out / "ca.crt"),
         "__monitoring_server_scrape_password": str(out / "scrape-password"),
         "__monitoring_server_web_password_file": str(out / "web-password"),
     }
-    completed = subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(inventory),
-            "-e",
-            yaml.safe_dump(overrides, default_flow_style=True),
-            str(playbook),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    name = "Render the monitoring_server role's Prometheus configuration"
+    completed = run_role_playbook(inventory, out, name, RENDER, overrides)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return out / "prometheus.yml"
 

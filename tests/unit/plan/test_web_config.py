@@ -5,25 +5,18 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import bcrypt
 import yaml
 
-from tests.unit.plan.test_prometheus_config import BIN, PROMTOOL, ROLE
+from tests.unit.plan.role_playbook import run_role_playbook
+from tests.unit.plan.test_prometheus_config import PROMTOOL
 from tests.unit.tls import make_certificates
 
 PASSWORD = "oncall-secret-5d1c"
 
-PLAYBOOK = """\
----
-- name: Write the monitoring_server role's web config and flags
-  hosts: mon-01
-  gather_facts: false
-  vars_files:
-    - {role}/defaults/main.yml
-    - {role}/vars/main.yml
+WRITE = """\
   tasks:
     - name: Write the web config as the role does
       ansible.builtin.include_role:
@@ -49,30 +42,13 @@ PLAYBOOK = """\
 def run(inventory: Path, out: Path, password: str) -> subprocess.CompletedProcess[str]:
     certificates = make_certificates(out / "pki", address="10.77.0.15")
     out.mkdir(parents=True, exist_ok=True)
-    playbook = out / "playbook.yml"
-    playbook.write_text(PLAYBOOK.format(out=out, role=ROLE), encoding="utf-8")
     overrides = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
-        "ansible_playbook_python": sys.executable,
         "monitoring_server_web_password": password,
         "monitoring_server_controller_dir": str(out / "controller"),
         "__monitoring_server_tls_directory": str(certificates.key.parent),
     }
-    return subprocess.run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(inventory),
-            "-e",
-            yaml.safe_dump(overrides, default_flow_style=True),
-            str(playbook),
-        ],
-        cwd=Path(__file__).resolve().parents[3],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    name = "Write the monitoring_server role's web config and flags"
+    return run_role_playbook(inventory, out, name, WRITE, overrides)
 
 
 def test_the_web_config_serves_tls_and_the_oncall_user_and_passes_promtool(
