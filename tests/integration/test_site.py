@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import testinfra
 
-from tests.integration.backup_helpers import metrics, password_of
+from tests.integration.backup_helpers import password_of
 from tests.integration.conftest import FLEET, PlaybookRun, playbook, rampart
 
 pytestmark = pytest.mark.lab
@@ -30,24 +30,6 @@ def changed_tasks(run: PlaybookRun) -> str:
         if line.startswith("changed:")
     ]
     return "\n".join(found)[-4000:]
-
-
-def test_the_first_converge_leaves_every_host_backed_up_and_a_restore_drill_passed(
-    hosts: dict[str, testinfra.host.Host],
-) -> None:
-    # No manual step: site.yml made each host's first backup and the drill host's first
-    # restore drill, so every backup and drill metric exists from the start.
-    for name in BACKED_UP:
-        samples = metrics(hosts[name], "rampart_backup")
-        successes = [value for series, value in samples.items() if "_success{" in series]
-        assert successes and all(value == 1 for value in successes), (name, samples)
-    history = hosts["mon-01"].run(
-        "RAMPART_RUNBOOK_RUNS=/var/lib/rampart/runbooks rampart runbook history"
-        " --runbook restore-drill"
-    )
-    assert history.rc == 0, history.stderr
-    runs = history.stdout.splitlines()[1:]
-    assert runs and runs[0].split()[1] == "drill" and runs[0].split()[-1] == "succeeded", runs
 
 
 def test_a_second_run_changes_nothing_and_shows_no_password(lab: PlaybookRun) -> None:
