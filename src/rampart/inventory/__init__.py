@@ -6,8 +6,9 @@ docs/inventory.md) and returns typed records; every other part of Rampart reads 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rampart.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from rampart.inventory.load import InventoryInvalid, load_inventory
@@ -84,9 +85,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _WHERE, globals())
