@@ -3,6 +3,7 @@ the per-host accounts; the repository password in no output, process list, metri
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -196,3 +197,37 @@ def test_a_host_whose_backup_metrics_are_gone_alerts(
         if time.monotonic() > deadline:
             pytest.fail(f"{query} still fires with oa-01's backup metrics back")
         time.sleep(5)
+
+
+def test_a_mail_spool_written_through_every_try_fails_the_backup_and_says_which_file(
+    backed_up: dict[str, testinfra.host.Host],
+) -> None:
+    """A file written while restic reads it is backed up again (the manifest would disagree
+    with the snapshot and the next drill fail); one written through all tries fails the run
+    as `source_changed`, keeps the last snapshot, and the next quiet run succeeds."""
+    oa = backed_up["oa-01"]
+    spool = "/var/mail/rampart-test-writer"
+    internal = restic_command(oa, "snapshots --json --tag rampart-class-internal")
+    before = len(json.loads(oa.check_output(internal)))
+    writer = oa.check_output(
+        f"setsid sh -c 'while :; do date +%N >> {spool}; sleep 0.05; done' "
+        "> /dev/null 2>&1 < /dev/null & echo $!"
+    )
+    try:
+        result = oa.run("rampart backup run")
+    finally:
+        oa.run(f"kill {writer}; rm -f {spool}")
+    assert result.rc != 0
+    assert result.stderr.strip() == (
+        "rampart: error: internal: 1 file(s) changed while restic read them, 3 tries; "
+        f"first: {spool}"
+    )
+    samples = metrics(oa, "rampart_backup")
+    assert samples['rampart_backup_success{data_class="internal"}'] == 0
+    assert samples['rampart_backup_success{data_class="public"}'] == 1
+    assert 'rampart_backup_failure_info{data_class="internal",reason="source_changed"}' in samples
+    # The first two tries were forgotten; the third is kept, the newest copy there is.
+    assert len(json.loads(oa.check_output(internal))) == before + 1
+    quiet = oa.run("rampart backup run")
+    assert quiet.rc == 0, quiet.stderr
+    assert metrics(oa, "rampart_backup")['rampart_backup_success{data_class="internal"}'] == 1

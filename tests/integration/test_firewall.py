@@ -22,7 +22,6 @@ from tests.integration.conftest import FLEET, INVENTORY, PlaybookRun, playbook
 pytestmark = pytest.mark.lab
 
 CONTROLLER = "controller"
-OUR_PLAYBOOKS = ("access.yml", "playbooks/ssh.yml", "playbooks/firewall.yml")
 HELPER = "/usr/local/sbin/rampart-firewall"
 # A port no catalog or platform entry opens; a listener is started there for the test.
 STRAY_PORT = 9977
@@ -84,18 +83,6 @@ def probe_from(source: str, targets: list[str]) -> dict[str, bool]:
         return results
     command = f"python3 -c {shlex.quote(PROBE_SCRIPT)} {shlex.quote(json.dumps(targets))}"
     return dict(json.loads(lab_host(source).check_output(command)))
-
-
-def test_our_roles_change_nothing_on_a_second_run(lab: PlaybookRun) -> None:
-    again = playbook(*OUR_PLAYBOOKS)
-    assert again.returncode == 0, again.output[-3000:]
-    assert again.changed() == dict.fromkeys(FLEET, 0), again.output[-3000:]
-
-
-def test_check_mode_on_the_converged_lab_changes_nothing(lab: PlaybookRun) -> None:
-    check = playbook(*OUR_PLAYBOOKS, "--check")
-    assert check.returncode == 0, check.output[-3000:]
-    assert check.changed() == dict.fromkeys(FLEET, 0), check.output[-3000:]
 
 
 def test_catalog_ports_answer_allowed_clients_only(layout: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ import testinfra
 from rampart.prometheus import ON_HOST
 from rampart.ssh import _FETCH
 from tests.integration.conftest import BIN, INVENTORY, ROOT
+from tests.integration.mail_helpers import ALERT_FOR, mails, text_of, wait_for_mail
 
 pytestmark = pytest.mark.lab
 
@@ -177,11 +178,17 @@ def test_every_service_and_host_is_scraped(monitored: testinfra.host.Host) -> No
     }
 
 
-def test_portal_outage_is_seen_alerted_resolved_and_counted(
+def test_portal_outage_is_seen_alerted_mailed_resolved_and_counted(
     monitored: testinfra.host.Host, hosts: dict[str, testinfra.host.Host], password: str
 ) -> None:
+    """One outage, as the on-call people and the month's figures meet it: the prober, then
+    Prometheus, see the portal down; RampartServiceDown fires with its runbook link and a
+    mail with that absolute link reaches IT's mailbox within the alert's `for` plus a
+    minute; after the restart the alert resolves, a resolved mail follows, and the rules
+    count the outage's length to a scrape."""
     office, monitor_address = hosts["oa-01"], address(monitored)
     assert portal_alerts(monitored) == []
+    mails_before = len(mails(office))
     downtime = f'service:rampart_availability_downtime:minutes_30d{{service="{PORTAL}"}}'
     before = query(monitored, downtime).get(PORTAL, 0.0)
 
@@ -213,6 +220,14 @@ def test_portal_outage_is_seen_alerted_resolved_and_counted(
         # The role installs the rules with links from rampart_alerting.runbook_base_url.
         runbook_url = firing[0]["annotations"]["runbook_url"]
         assert runbook_url == f"https://{monitor_address}:8443/runbooks/service-outage.yml"
+        subject = f"RampartServiceDown {PORTAL}"
+        mailed = wait_for_mail(office, mails_before, f"[FIRING:1] {subject}", ALERT_FOR + 60)
+        mail_seconds = time.monotonic() - stopped
+        assert "it@rampart.internal" in str(mailed["To"])
+        text = text_of(mailed)
+        assert f"Service {PORTAL} is down" in text
+        assert f"Runbook: {runbook_url}" in text
+        assert "Alert: https://" in text
     finally:
         office.run("systemctl start nginx")
     injected = time.monotonic() - stopped
@@ -228,10 +243,12 @@ def test_portal_outage_is_seen_alerted_resolved_and_counted(
     print(
         f"\nportal outage: injected {injected:.1f} s; prober saw it after {prober_seconds:.1f} s,"
         f" Prometheus after {prometheus_seconds:.1f} s, Alertmanager fired after"
-        f" {alert_seconds:.1f} s and resolved {resolved_seconds:.1f} s after the restart;"
-        f" the rules counted {counted:.1f} s of downtime"
+        f" {alert_seconds:.1f} s, the mail was in after {mail_seconds:.1f} s; resolved"
+        f" {resolved_seconds:.1f} s after the restart; the rules counted {counted:.1f} s"
     )
     assert abs(counted - injected) <= SCRAPE_INTERVAL
+    resolved = wait_for_mail(office, mails_before, f"[RESOLVED] {subject}", 120)
+    assert f"Runbook: {runbook_url}" in text_of(resolved)
 
 
 def test_a_port_the_firewall_blocks_for_the_prober_counts_as_down(

@@ -1,6 +1,8 @@
 """The whole of playbooks/site.yml, right after the first converge: a second run changes
 nothing on any host (and, at -vvv, shows no repository password); check mode on the
-converged fleet changes nothing. One site-wide run replaces a rerun per area."""
+converged fleet changes nothing. One site-wide run replaces a rerun per area: site.yml
+imports access, ssh, monitoring, backup, drills and firewall, so these two also prove each
+of those playbooks idempotent and check-mode clean on its own hosts."""
 
 from __future__ import annotations
 

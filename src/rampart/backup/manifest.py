@@ -130,6 +130,32 @@ def walk_files(roots: Iterable[str | Path]) -> Iterator[Path]:
                     yield candidate
 
 
+Fingerprint = dict[str, tuple[int, int, int]]
+
+
+def fingerprint(roots: Iterable[str | Path]) -> Fingerprint:
+    """Size, mtime (ns) and inode of every regular file under the roots, without reading it.
+
+    Taken before the manifest is hashed and again after restic has read the files: a file
+    whose fingerprint moved in between may be in the snapshot as neither version.
+    """
+    prints: Fingerprint = {}
+    for path in walk_files(roots):
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            continue  # removed since the walk listed it; the two fingerprints then differ
+        prints[str(path)] = (status.st_size, status.st_mtime_ns, status.st_ino)
+    return prints
+
+
+def changed_files(before: Fingerprint, after: Fingerprint) -> list[str]:
+    """The files added, removed or written between two fingerprints, sorted."""
+    return sorted(
+        path for path in before.keys() | after.keys() if before.get(path) != after.get(path)
+    )
+
+
 def describe_files(roots: Sequence[str | Path]) -> list[FileEntry]:
     """A manifest entry for every regular file under the roots."""
     return [

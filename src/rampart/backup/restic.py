@@ -204,6 +204,10 @@ class Repository:
             argv += [f"--keep-{period}", str(count)]
         self._run("forget", argv)
 
+    def forget_snapshot(self, snapshot_id: str) -> None:
+        """Remove one snapshot (its data goes with the next prune)."""
+        self._run("forget", self._argv("forget", snapshot_id, lock_retry=True))
+
     def check(self, read_data_subset: str | None) -> CheckResult:
         """Check the repository, reading `read_data_subset` (e.g. "10%") of the pack data."""
         argv = self._argv("check", "--json", lock_retry=True)

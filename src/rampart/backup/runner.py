@@ -1,7 +1,10 @@
 """`rampart backup run` and `rampart backup check`: what the systemd timers start.
 
 A run dumps the databases, writes a manifest per data class, backs each class up into its
-own snapshot, applies the class's retention, then records the results as metrics. A check
+own snapshot, applies the class's retention, then records the results as metrics. A file
+written while restic read it (a mail spool taking a delivery) makes the snapshot disagree
+with its manifest: that snapshot is forgotten and the class backed up again, at most
+`ATTEMPTS` times. A check
 reads a subset of the pack data on its own schedule. Neither ever removes a lock.
 """
 
@@ -14,13 +17,21 @@ from typing import Any
 
 from rampart.backup import postgres
 from rampart.backup.config import BackupConfig
-from rampart.backup.manifest import DatabaseEntry, Manifest, describe_files
+from rampart.backup.manifest import (
+    DatabaseEntry,
+    Fingerprint,
+    Manifest,
+    changed_files,
+    describe_files,
+    fingerprint,
+)
 from rampart.backup.restic import EXIT_FATAL, ResticError
 from rampart.backup.state import host_lock, load_state, save_state
 from rampart.errors import BackupError
 from rampart.textfile import write_atomically
 
 TAG = "rampart"
+ATTEMPTS = 3
 
 
 def class_tag(data_class: str) -> str:
@@ -62,8 +73,9 @@ def dump_databases(config: BackupConfig) -> dict[str, DatabaseEntry]:
 
 def build_manifest(
     config: BackupConfig, data_class: str, dumps: dict[str, DatabaseEntry]
-) -> tuple[Manifest, list[str]]:
-    """The manifest of one class and the paths its snapshot must hold."""
+) -> tuple[Manifest, list[str], Fingerprint]:
+    """The manifest of one class, the paths its snapshot must hold and their fingerprint
+    from just before they were hashed."""
     paths: list[str] = []
     databases = []
     for data_set in config.data_sets_of(data_class):
@@ -75,6 +87,7 @@ def build_manifest(
     if len(existing) != len(paths):
         missing = sorted(set(paths) - set(existing))
         raise BackupError(f"data set paths missing: {', '.join(missing)}", reason="source_missing")
+    before = fingerprint(paths)
     manifest = Manifest(
         host=config.host,
         data_class=data_class,
@@ -82,18 +95,34 @@ def build_manifest(
         files=describe_files(paths),
         databases=databases,
     )
-    return manifest, paths
+    return manifest, paths, before
 
 
 def back_up_class(
     config: BackupConfig, data_class: str, dumps: dict[str, DatabaseEntry]
 ) -> dict[str, Any]:
-    """Manifest, backup and retention of one data class; returns its result for the state."""
-    manifest, paths = build_manifest(config, data_class, dumps)
+    """Manifest, backup and retention of one data class; returns its result for the state.
+
+    A snapshot taken while one of its files was written is forgotten and taken again; if
+    files still change after `ATTEMPTS` tries, the last snapshot is kept (it is the newest
+    copy there is) and the run fails as `source_changed`, naming the first such file.
+    """
     target = manifest_path(config, data_class)
-    write_atomically(target, manifest.to_json(), 0o600)
     tags = [TAG, class_tag(data_class)]
-    summary = config.repository.backup([*paths, str(target)], tags)
+    for attempt in range(1, ATTEMPTS + 1):
+        manifest, paths, before = build_manifest(config, data_class, dumps)
+        write_atomically(target, manifest.to_json(), 0o600)
+        summary = config.repository.backup([*paths, str(target)], tags)
+        changed = changed_files(before, fingerprint(paths))
+        if not changed:
+            break
+        if attempt == ATTEMPTS:
+            raise BackupError(
+                f"{data_class}: {len(changed)} file(s) changed while restic read them, "
+                f"{ATTEMPTS} tries; first: {changed[0]}",
+                reason="source_changed",
+            )
+        config.repository.forget_snapshot(summary.snapshot_id)
     keep = config.retention.get(data_class)
     if keep:
         config.repository.forget(tags, keep)
