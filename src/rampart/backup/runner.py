@@ -4,8 +4,8 @@ A run dumps the databases, writes a manifest per data class, backs each class up
 own snapshot, applies the class's retention, then records the results as metrics. A file
 written while restic read it (a mail spool taking a delivery) makes the snapshot disagree
 with its manifest: that snapshot is forgotten and the class backed up again, at most
-`ATTEMPTS` times. A check
-reads a subset of the pack data on its own schedule. Neither ever removes a lock.
+`ATTEMPTS` times. A check reads a subset of the pack data on its own schedule. Neither
+ever removes a lock.
 """
 
 from __future__ import annotations
