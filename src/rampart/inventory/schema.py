@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rampart import prometheus_duration
 from rampart.checks import CHECK_TYPES, LONGEST_INTERVAL_SECONDS
 from rampart.inventory.model import (
     AccessGrant,
@@ -749,6 +750,7 @@ LABEL_NAME = Text(
 DURATION = Text(
     pattern=r"([0-9]+(ms|s|m|h|d|w|y))+",
     pattern_hint="a Prometheus duration like 5s, 1m or 1m30s",
+    check=lambda text: None if prometheus_duration.seconds(text) else f"'{text}' must be above 0",
     name="duration",
 )
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from rampart import prometheus_duration
+
 RULES_FILE = Path("monitoring/rules/availability.yml")
 COUNTER_DOWN = "rampart_availability_down_seconds_total"
 COUNTER_OBSERVED = "rampart_availability_observed_seconds_total"
@@ -73,13 +75,6 @@ BURN_RATE_ALERTS = (
 # The rolling periods REG-7.2 evaluates: a month and a quarter.
 REPORT_PERIODS = ("30d", "90d")
 
-_SECONDS = {"m": 60, "h": 3600, "d": 86400}
-
-
-def window_seconds(window: str) -> int:
-    """`5m`, `6h`, `3d` in seconds, to order the windows."""
-    return int(window[:-1]) * _SECONDS[window[-1]]
-
 
 def burn_rate_windows() -> list[str]:
     """Every window some burn-rate alert reads, shortest first, each once."""
@@ -89,7 +84,7 @@ def burn_rate_windows() -> list[str]:
         for condition in alert.conditions
         for window in (condition.long_window, condition.short_window)
     }
-    return sorted(windows, key=window_seconds)
+    return sorted(windows, key=lambda window: prometheus_duration.seconds(window) or 0)
 
 
 def error_ratio_record(window: str) -> str:

@@ -14,10 +14,11 @@ from email.utils import formataddr, parseaddr
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from rampart import prometheus_duration
 from rampart.inventory import Inventory, MaintenanceWindow, Service
 from rampart.inventory.model import Alerting
 from rampart.plan.addresses import address
-from rampart.plan.model import AlertingPlan
+from rampart.plan.model import AlertingPlan, PlanError
 
 MONITORING_GROUP = "monitoring"
 WATCHDOG = "RampartWatchdog"
@@ -64,6 +65,29 @@ def alerting_plan(inventory: Inventory, host: str) -> AlertingPlan | None:
     )
 
 
+def watchdog_timing(every: str) -> dict[str, str]:
+    """The watchdog route's timing for a call every `every`, neither more nor less often.
+
+    Alertmanager looks at a group only every group_interval and sends it again at the first
+    look after repeat_interval has passed since the last send was logged. Set both to the
+    period and a call comes every second look (the log is a little after the look: every
+    2 minutes for 1m, prometheus/alertmanager#676). So the group is looked at every quarter
+    of the period and repeated after 7/8 of it: the fourth look is the first past it, by an
+    eighth of the period, a margin far above the send's own delay.
+    """
+    period = prometheus_duration.seconds(every)
+    if period is None:
+        raise PlanError(
+            f"rampart_alerting.watchdog_repeat_interval: '{every}' is not a duration above 0"
+        )
+    look = period / 4
+    return {
+        "group_wait": "0s",
+        "group_interval": prometheus_duration.text(look),
+        "repeat_interval": prometheus_duration.text(period - look / 2),
+    }
+
+
 def alertmanager_config(inventory: Inventory, settings: Alerting) -> dict[str, Any]:
     """alertmanager.yml without the role's group timing and template path."""
     on_call = on_call_addresses(inventory, settings)
@@ -71,9 +95,7 @@ def alertmanager_config(inventory: Inventory, settings: Alerting) -> dict[str, A
     watchdog = {
         "matchers": [f'alertname="{WATCHDOG}"'],
         "receiver": DEAD_MANS_SWITCH,
-        "group_wait": "0s",
-        "group_interval": settings.watchdog_repeat_interval,
-        "repeat_interval": settings.watchdog_repeat_interval,
+        **watchdog_timing(settings.watchdog_repeat_interval),
     }
     routes: list[dict[str, Any]] = [watchdog]
     receivers: list[dict[str, Any]] = [

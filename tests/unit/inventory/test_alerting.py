@@ -154,6 +154,13 @@ def test_a_window_is_one_interval_per_utc_day_rounded_outwards_to_the_minute() -
             "rampart_alerting.dead_mans_switch_url",
             "must not hold credentials; a secret never sits in the inventory",
         ),
+        (
+            "  dead_mans_switch_url: https://heartbeat.example.com/ping/abc\n",
+            "  watchdog_repeat_interval: 0m\n"
+            "  dead_mans_switch_url: https://heartbeat.example.com/ping/abc\n",
+            "rampart_alerting.watchdog_repeat_interval",
+            "'0m' must be above 0",
+        ),
     ],
 )
 def test_a_wrong_setting_is_one_line_at_its_key(

@@ -10,6 +10,7 @@ switch only.
 from __future__ import annotations
 
 import email
+import http.server
 import json
 import os
 import shutil
@@ -303,12 +304,12 @@ def alertmanager(lab_inventory: Path, tmp_path: Path, sink: Sink) -> Iterator[Ha
 
 def post_alert(base: str, labels: dict[str, str], *, resolved: bool = False) -> None:
     """Send one alert as Prometheus does, its annotations from the installed rule file."""
-    rules = absolute_runbook_links(
-        (ROOT / "monitoring/rules/availability.yml").read_text(encoding="utf-8"), RUNBOOKS
-    )
     [rule] = [
         rule
-        for group in yaml.safe_load(rules)["groups"]
+        for rule_file in sorted((ROOT / "monitoring/rules").glob("*.yml"))
+        for group in yaml.safe_load(
+            absolute_runbook_links(rule_file.read_text(encoding="utf-8"), RUNBOOKS)
+        )["groups"]
         for rule in group["rules"]
         if rule.get("alert") == labels["alertname"]
     ]
@@ -399,3 +400,55 @@ def test_no_mail_for_a_service_inside_its_maintenance_window(
     time.sleep(3)  # group_wait 1s, group_interval 5s in the lab: hr-records had its turn
     subjects = [received["Subject"] for received in sink.received()]
     assert not any("hr-records" in subject for subject in subjects), subjects
+
+
+class Switch(http.server.ThreadingHTTPServer):
+    """A dead-man's switch on loopback: keeps the time of each call."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), SwitchCall)
+        self.calls: list[float] = []
+
+
+class SwitchCall(http.server.BaseHTTPRequestHandler):
+    server: Switch
+
+    def do_POST(self) -> None:
+        self.server.calls.append(time.monotonic())
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reads the times."""
+
+
+def test_the_watchdog_calls_the_switch_once_every_repeat_interval(
+    alertmanager: Harness,
+) -> None:
+    """Alertmanager, given both intervals equal to the period, calls every second period
+    (prometheus/alertmanager#676): a heartbeat service with a grace shorter than two periods
+    would page for nothing. The calls must come once a period, neither fewer nor more."""
+    switch = Switch()
+    threading.Thread(target=switch.serve_forever, daemon=True).start()
+    monitoring = alertmanager.inventory / "group_vars/all/monitoring.yml"
+    settings = yaml.safe_load(monitoring.read_text(encoding="utf-8"))
+    period = 4.0
+    settings["rampart_alerting"]["watchdog_repeat_interval"] = f"{period:.0f}s"
+    settings["rampart_alerting"]["dead_mans_switch_url"] = (
+        f"http://127.0.0.1:{switch.server_address[1]}/dead-mans-switch"
+    )
+    monitoring.write_text("---\n" + yaml.safe_dump(settings), encoding="utf-8")
+    try:
+        post_alert(alertmanager.start(), {"alertname": "RampartWatchdog"})
+        deadline = time.monotonic() + 5 * period + 2
+        while len(switch.calls) < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        switch.shutdown()
+        switch.server_close()
+    gaps = [later - earlier for earlier, later in zip(switch.calls, switch.calls[1:], strict=False)]
+    assert len(gaps) >= 4, f"{len(switch.calls)} calls in {5 * period + 2:.0f} s"
+    assert all(period - 0.5 < gap < period + 0.5 for gap in gaps), gaps

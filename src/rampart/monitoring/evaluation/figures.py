@@ -10,13 +10,13 @@ every minute from the period's start, so each is known to the minute.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from rampart import prometheus_duration
 from rampart.inventory import Inventory, Service
 from rampart.monitoring.evaluation.period import Period
 from rampart.monitoring.report import PrometheusSource, ServiceFigures, month_figures
@@ -38,8 +38,6 @@ IN_MAINTENANCE = "max by (service) (rampart_availability_maintenance) == 1"
 RESPONSE_BUCKETS = "rampart_availability_response_time_seconds_bucket"
 GAP_SERIES = "rampart_availability_observed_seconds_total"
 RETENTION_FLAG = "storage.tsdb.retention.time"
-_DURATION = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 # Timeline: for each service, the Unix times (steps) at which something held.
 Timeline = dict[str, set[float]]
 
@@ -115,18 +113,9 @@ class Evaluation:
     months: tuple[Evaluation, ...] = ()
 
 
-def duration_seconds(text: str) -> float | None:
-    """A Prometheus duration (`15d`, `1y`, `2w3d`) in seconds; None for `0s` or nonsense."""
-    parts = _DURATION.findall(text)
-    if not parts or "".join(number + unit for number, unit in parts) != text:
-        return None
-    seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in parts)
-    return seconds or None
-
-
 def retention_note(retention: str | None, period: Period) -> str | None:
     """What the reader must know when Prometheus keeps less than the period."""
-    seconds = duration_seconds(retention or "")
+    seconds = prometheus_duration.seconds(retention or "")
     if seconds is None:
         return None
     kept_from = period.as_of - timedelta(seconds=seconds)
