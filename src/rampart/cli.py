@@ -23,6 +23,7 @@ SUBCOMMANDS = (
     "rampart.exporters.cli",
     "rampart.plan.cli",
     "rampart.reports.cli",
+    "rampart.evidence.cli",
     "rampart.status.cli",
 )
 

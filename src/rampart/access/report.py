@@ -91,20 +91,29 @@ def table(findings: list[Finding], hosts: int) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def report_access(inventory_path: Path, as_json: bool, publish_metrics: bool) -> int:
-    """Review every host; print a table or JSON; exit 1 when there is any drift."""
-    inventory = load_inventory(inventory_path)
+def review_fleet(inventory: Inventory, publish_metrics: bool) -> dict[str, list[Finding]]:
+    """Every host's findings, by host name in order, the hosts reviewed side by side."""
     hosts = sorted(inventory.hosts)
     with ThreadPoolExecutor(max_workers=PARALLEL_HOSTS) as pool:
-        per_host = list(pool.map(lambda host: review_host(inventory, host, publish_metrics), hosts))
-    findings = [finding for host_findings in per_host for finding in host_findings]
+        per_host = pool.map(lambda host: review_host(inventory, host, publish_metrics), hosts)
+        return dict(zip(hosts, per_host, strict=True))
+
+
+def document(per_host: dict[str, list[Finding]]) -> dict[str, Any]:
+    """The review as `--json` prints it (and the evidence export keeps it)."""
+    return {
+        "hosts": list(per_host),
+        "drift": {host: len(found) for host, found in per_host.items()},
+        "findings": [finding.as_dict() for found in per_host.values() for finding in found],
+    }
+
+
+def report_access(inventory_path: Path, as_json: bool, publish_metrics: bool) -> int:
+    """Review every host; print a table or JSON; exit 1 when there is any drift."""
+    per_host = review_fleet(load_inventory(inventory_path), publish_metrics)
+    findings = [finding for found in per_host.values() for finding in found]
     if as_json:
-        document = {
-            "hosts": hosts,
-            "drift": {host: len(found) for host, found in zip(hosts, per_host, strict=True)},
-            "findings": [finding.as_dict() for finding in findings],
-        }
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        sys.stdout.write(json.dumps(document(per_host), indent=2) + "\n")
     else:
-        sys.stdout.write(table(findings, len(hosts)))
+        sys.stdout.write(table(findings, len(per_host)))
     return 1 if findings else 0

@@ -1,0 +1,1 @@
+"""The auditor's evidence of a period, collected from the fleet into one archive."""
