@@ -60,13 +60,13 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/yamllint --strict .
 	$(BIN)/ansible-lint --profile production --offline
-	$(BIN)/python -m rampart.monitoring.availability_rules --check
+	$(BIN)/python -m rampart.monitoring.rules --check
 	$(BIN)/python -m rampart.monitoring.dashboards --check
 	promtool check rules monitoring/rules/*.yml
 
-# The availability rules are generated from one list of windows (src/rampart/monitoring).
+# The availability and controls rules are generated from Python (src/rampart/monitoring/rules.py).
 rules: venv
-	$(BIN)/python -m rampart.monitoring.availability_rules
+	$(BIN)/python -m rampart.monitoring.rules
 
 # The Grafana dashboards are built with grafana-foundation-sdk (src/rampart/monitoring/dashboards).
 dashboards: venv

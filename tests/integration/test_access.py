@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,8 @@ def test_access_review_finds_a_hand_added_account_and_key(connection: dict[str, 
         assert "rampart_access_drift_findings 2" in metrics
         table = rampart("report", "access", "--no-publish", check=False)
         assert "mallory" in table.stdout and "unknown account" in table.stdout
+        # The controls matrix (REG-6.2.3) shows the drift where the auditor looks.
+        access_control_until(lambda hosts: hosts.get("hr-01") is False and hosts["fin-01"] is True)
     finally:
         host.run("userdel --remove mallory")
     restored = playbook("access.yml", "--limit", "hr-01")
@@ -170,3 +173,24 @@ def test_access_review_finds_a_hand_added_account_and_key(connection: dict[str, 
     clean = rampart("report", "access", check=False)
     assert clean.returncode == 0, clean.stdout
     assert "rampart_access_drift_findings 0" in host.file(METRIC_FILE).content_string
+    reviewed = access_control_until(lambda hosts: hosts.get("hr-01") is True)
+    assert all(reviewed.values()), reviewed
+
+
+def access_control_until(
+    wanted: Callable[[dict[str, bool | None]], bool], timeout: float = 60
+) -> dict[str, bool | None]:
+    """The access-review row of `rampart report controls` per host, once `wanted` holds
+    (Prometheus scrapes the review's textfile and evaluates the rule every 5 s in the lab)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        report = rampart("report", "controls", "--json", check=False)
+        assert report.returncode in (0, 1), report.stderr
+        rows = json.loads(report.stdout)["controls"]
+        hosts = {row["host"]: row["ok"] for row in rows if row["control"] == "access-review"}
+        if wanted(hosts):
+            assert report.returncode == (0 if all(row["ok"] for row in rows) else 1)
+            return hosts
+        if time.monotonic() > deadline:
+            pytest.fail(f"the controls matrix still says {hosts} after {timeout:.0f} s")
+        time.sleep(3)

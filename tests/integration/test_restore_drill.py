@@ -125,7 +125,8 @@ def test_the_month_s_evidence_archive_holds_that_drill_the_review_and_the_evalua
 ) -> None:
     """What an auditor is handed (REG-9.2, REG-4.2.5, REG-6.2.3, REG-7.2): one archive whose
     sums check, with the scheduled drill's journal and evidence from mon-01, each host's
-    drill lines, the access review and the month's evaluation as PDF."""
+    drill lines, the controls matrix (the drill holds on every host), the access review and
+    the month's evaluation as PDF."""
     run_id, _ = scheduled_drill
     inventory = load_inventory(INVENTORY)
     month = f"{datetime.now(ZoneInfo(inventory.time_zone)):%Y-%m}"
@@ -152,6 +153,9 @@ def test_the_month_s_evidence_archive_holds_that_drill_the_review_and_the_evalua
         lines = (root / f"hosts/{name}/backup/drill.jsonl").read_text(encoding="utf-8")
         finished = [json.loads(text) for text in lines.splitlines()]
         assert any(event.get("status") == "succeeded" for event in finished), name
+    controls = json.loads((root / "controls.json").read_text(encoding="utf-8"))["controls"]
+    drilled = {row["host"]: row["ok"] for row in controls if row["control"] == "restore-drill"}
+    assert drilled == dict.fromkeys(BACKED_UP, True), drilled
     review = json.loads((root / "access/review.json").read_text(encoding="utf-8"))
     assert review["hosts"] == sorted(inventory.hosts)
     assert (root / "evaluation/report.pdf").read_bytes().startswith(b"%PDF")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rampart.ansible_config import add_inventory_option, inventory_path
+from rampart.monitoring.evaluation.period import add_period_options
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,9 +18,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="one archive: evaluation, access review, drills and runbook runs, sha256 sums",
     )
     add_inventory_option(export)
-    period = export.add_mutually_exclusive_group(required=True)
-    period.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
-    period.add_argument("--quarter", metavar="YYYY-Qn", help="a calendar quarter, e.g. 2026-Q4")
+    add_period_options(export)
     export.add_argument(
         "--output",
         type=Path,

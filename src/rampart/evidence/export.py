@@ -1,12 +1,12 @@
 """`rampart evidence export`: one archive of a month's or quarter's evidence, for the auditor.
 
 The archive (`rampart-evidence-<period>.tar.gz`, one folder of the same name inside) holds
-the period's evaluation (REG-7.2), an access review run at export time (REG-6.2.3), each
-host's restore drills and restores of the period (REG-4.2.5) and the runbook runs begun in
-the period with their evidence reports (REG-9.2), on the hosts and on this controller;
-`README.txt` says what each file is and what is missing, `SHA256SUMS` is checked with
-`sha256sum -c SHA256SUMS`. It is written whole or not at all (a partial file is renamed
-into place only at the end), and an existing archive is never overwritten.
+the period's evaluation (REG-7.2), the controls matrix and an access review taken at export
+time (REG-6.2.3), each host's restore drills and restores of the period (REG-4.2.5) and the
+runbook runs begun in the period with their evidence reports (REG-9.2), on the hosts and on
+this controller; `README.txt` says what each file is and what is missing, `SHA256SUMS` is
+checked with `sha256sum -c SHA256SUMS`. It is written whole or not at all (a partial file
+is renamed into place only at the end), and an existing archive is never overwritten.
 
 Anything the export could not collect (a host that did not answer, a journal line with no
 time) is listed under "Gaps" in README.txt and on stderr, and the exit status is 1: the
@@ -40,6 +40,8 @@ from rampart.backup.config import DEFAULT_CONFIG
 from rampart.errors import ConfigError, RemoteError
 from rampart.evidence import host_evidence
 from rampart.inventory import Inventory, load_inventory
+from rampart.monitoring.controls_report import controls_now
+from rampart.monitoring.controls_report import document as controls_document
 from rampart.monitoring.evaluation.period import Period
 from rampart.monitoring.evaluation.report import choose_period, report_evaluation
 from rampart.runbook.journal import DEFAULT_RUNS_DIRECTORY, runs_directory
@@ -50,6 +52,7 @@ COLLECT_TIMEOUT_SECONDS = 120
 CONTROLLER = "controller"
 CONTENTS = """\
 evaluation/report.html, .pdf, .json   the period's availability evaluation (REG-7.2)
+controls.json                         the controls matrix at export time (rampart report controls)
 access/review.json                    the access review, run at export time (REG-6.2.3)
 hosts/<host>/backup/drill.jsonl       that host's restore drills in the period (REG-4.2.5)
 hosts/<host>/backup/restore.jsonl     that host's restores in the period
@@ -204,6 +207,8 @@ def export_evidence(
             output=root / "evaluation",
             now=made,
         )
+        rows, as_of = controls_now(inventory_path)
+        write(root / "controls.json", json.dumps(controls_document(rows, as_of), indent=2) + "\n")
         review = review_fleet(inventory, publish_metrics=False)
         write(root / "access/review.json", json.dumps(access_document(review), indent=2) + "\n")
         hosts = sorted(inventory.hosts)

@@ -4,23 +4,18 @@ Like the monitoring mixins (kubernetes-mixin, Sloth), the windowed error ratios 
 written out per window: every window an alert reads is recorded once, from one expression,
 and the reports' periods come from one table. `monitoring/rules/availability.yml` is this
 module's output, committed so Prometheus, promtool and reviewers read plain YAML;
-`make rules` writes it and `make lint` fails when it is not what this module makes.
+`make rules` writes it (`rampart.monitoring.rules`) and `make lint` fails when it is not
+what this module makes.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rampart import prometheus_duration
+from rampart.monitoring.rules_yaml import Prose, render_group
 
-RULES_FILE = Path("monitoring/rules/availability.yml")
 COUNTER_DOWN = "rampart_availability_down_seconds_total"
 COUNTER_OBSERVED = "rampart_availability_observed_seconds_total"
 RUNBOOK = "runbooks/service-outage.yml"
@@ -119,10 +114,6 @@ def _burn_rate_expression(alert: BurnRateAlert) -> str:
         body = f"{long_part}\nand\n{short_part}".replace("\n", "\n  ")
         parts.append(f"(\n  {body}\n)")
     return "\nor\n".join(parts) + "\n"
-
-
-class Prose(str):
-    """Text for people (an alert's description), written as a folded `>-` block."""
 
 
 def _alert(
@@ -249,53 +240,6 @@ HEADER = """\
 """
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block sequences indented under their key and multi-line text as `|` blocks, the
-    way yamllint and people expect."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _prose(dumper: yaml.SafeDumper, value: Prose) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=">")
-
-
-_Dumper.add_representer(str, _text)
-_Dumper.add_representer(Prose, _prose)
-
-
 def render() -> str:
     """The whole rules file."""
-    document = {"groups": [{"name": "rampart-availability", "rules": rules()}]}
-    body = yaml.dump(document, Dumper=_Dumper, sort_keys=False, width=92, allow_unicode=True)
-    return "---\n" + HEADER + body
-
-
-def main(arguments: Sequence[str] | None = None) -> int:
-    """Write the rules file, or with --check say whether it is what this module makes."""
-    parser = argparse.ArgumentParser(prog="python -m rampart.monitoring.availability_rules")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
-    parser.add_argument("--output", type=Path, default=RULES_FILE, help="default: %(default)s")
-    options = parser.parse_args(arguments)
-    wanted = render()
-    if options.check:
-        current = options.output.read_text(encoding="utf-8") if options.output.exists() else ""
-        if current != wanted:
-            print(
-                f"{options.output}: not what `make rules` generates; run `make rules`",
-                file=sys.stderr,
-            )
-            return 1
-        return 0
-    options.output.write_text(wanted, encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return render_group("rampart-availability", HEADER, rules())

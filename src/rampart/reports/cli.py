@@ -6,10 +6,12 @@ import argparse
 from pathlib import Path
 
 from rampart.ansible_config import add_inventory_option, inventory_path
+from rampart.monitoring.evaluation.period import add_period_options
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The `report` subcommand and its reports: `access`, `availability`, `evaluation`."""
+    """The `report` subcommand and its reports: `access`, `availability`, `controls`,
+    `evaluation`."""
     report = commands.add_parser("report", help="reports for management, auditors and on-call")
     reports = report.add_subparsers(dest="report_command", required=True, metavar="REPORT")
     access = reports.add_parser(
@@ -29,14 +31,19 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_inventory_option(availability)
     availability.add_argument("--json", action="store_true", help="write the figures as JSON")
     availability.set_defaults(handler=report_availability)
+    controls = reports.add_parser(
+        "controls",
+        help="the controls matrix now: clause, control, host or service, result, evidence",
+    )
+    add_inventory_option(controls)
+    controls.add_argument("--json", action="store_true", help="write the matrix as JSON")
+    controls.set_defaults(handler=report_controls)
     evaluation = reports.add_parser(
         "evaluation",
         help="a calendar month's or quarter's availability evaluation (HTML, PDF, JSON)",
     )
     add_inventory_option(evaluation)
-    period = evaluation.add_mutually_exclusive_group(required=True)
-    period.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
-    period.add_argument("--quarter", metavar="YYYY-Qn", help="a calendar quarter, e.g. 2026-Q4")
+    add_period_options(evaluation)
     evaluation.add_argument("--json", action="store_true", help="write the figures as JSON")
     evaluation.add_argument("--html", type=Path, metavar="FILE", help="write the HTML page")
     evaluation.add_argument("--pdf", type=Path, metavar="FILE", help="write the PDF (chromium)")
@@ -59,6 +66,13 @@ def report_access(arguments: argparse.Namespace) -> int:
 def report_availability(arguments: argparse.Namespace) -> int:
     """Report this month's availability so far."""
     from rampart.monitoring.report import report_availability as report
+
+    return report(inventory_path(arguments.inventory), arguments.json)
+
+
+def report_controls(arguments: argparse.Namespace) -> int:
+    """Report the controls matrix."""
+    from rampart.monitoring.controls_report import report_controls as report
 
     return report(inventory_path(arguments.inventory), arguments.json)
 

@@ -1,4 +1,5 @@
-"""The availability rules are generated from one list of burn-rate alerts (and kept so)."""
+"""The generated rule files: availability from one list of burn-rate alerts, the controls
+matrix from one list of controls (and kept so)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import pytest
 import yaml
 
 from rampart.monitoring import availability_rules
+from rampart.monitoring import rules as rule_files
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_the_committed_rules_file_is_what_the_generator_makes() -> None:
-    committed = (ROOT / availability_rules.RULES_FILE).read_text(encoding="utf-8")
-    assert committed == availability_rules.render(), "run `make rules`"
+def test_the_committed_rules_files_are_what_the_generators_make() -> None:
+    for name, render in rule_files.GENERATED.items():
+        committed = (ROOT / rule_files.RULES_DIRECTORY / name).read_text(encoding="utf-8")
+        assert committed == render(), f"{name}: run `make rules`"
 
 
 def test_every_window_an_alert_reads_is_recorded_once_and_no_other() -> None:
@@ -49,7 +52,10 @@ def test_check_mode_names_a_stale_file_and_fails(
 ) -> None:
     stale = tmp_path / "availability.yml"
     stale.write_text("---\ngroups: []\n", encoding="utf-8")
-    assert availability_rules.main(["--check", "--output", str(stale)]) == 1
-    assert f"{stale}: not what `make rules` generates" in capsys.readouterr().err
-    assert availability_rules.main(["--output", str(stale)]) == 0
-    assert availability_rules.main(["--check", "--output", str(stale)]) == 0
+    assert rule_files.main(["--check", "--directory", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{stale}: not what `make rules` generates" in err
+    assert f"{tmp_path / 'controls.yml'}: not what `make rules` generates" in err
+    assert rule_files.main(["--directory", str(tmp_path)]) == 0
+    assert rule_files.main(["--check", "--directory", str(tmp_path)]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(rule_files.GENERATED)

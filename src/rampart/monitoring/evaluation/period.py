@@ -3,12 +3,21 @@ beginning and ending at midnight in the company's time zone."""
 
 from __future__ import annotations
 
+import argparse
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rampart.errors import ConfigError
+
+
+def add_period_options(parser: argparse.ArgumentParser) -> None:
+    """`--month YYYY-MM` or `--quarter YYYY-Qn`, exactly one (the evaluation, the evidence)."""
+    period = parser.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", metavar="YYYY-MM", help="a calendar month, e.g. 2026-11")
+    period.add_argument("--quarter", metavar="YYYY-Qn", help="a calendar quarter, e.g. 2026-Q4")
+
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _QUARTER = re.compile(r"(\d{4})-Q(\d)")
