@@ -23,7 +23,7 @@ help:
 	@echo "make down   take the lab away (nothing left behind)"
 	@echo "make test   lint, unit tests, then integration tests on a lab it brings up and down"
 	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
-	@echo "make rules  regenerate monitoring/rules/availability.yml from its Python source"
+	@echo "make rules  regenerate monitoring/rules/availability.yml and controls.yml from Python"
 	@echo "make dashboards  regenerate monitoring/dashboards/*.json from their Python source"
 	@echo "make bench  the lab's, the prober's and the evaluation's speed and size figures (tests/benchmarks)"
 
