@@ -180,6 +180,10 @@ class WebServer(ThreadingHTTPServer):
             super().__init__(address, WebHandler)
         except (OSError, OverflowError) as error:
             raise user_input.bind_failure(address[0], address[1], error) from None
+        # accept() never waits: a connection select() announced may be gone when accept()
+        # runs (a scraper that reset it), and a blocked accept() stops every scrape and
+        # shutdown() (seen in the unit suite under load); socketserver drops the attempt.
+        self.socket.setblocking(False)
 
     def gzipped(self, body: bytes) -> bytes:
         """`body` gzipped; compressed again only when it differs from the last one."""

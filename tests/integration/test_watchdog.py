@@ -10,20 +10,16 @@ import time
 import pytest
 import testinfra
 
-from tests.integration.conftest import INVENTORY
-
 pytestmark = pytest.mark.lab
 
 SWITCH_LOG = "/var/log/nginx/dead-mans-switch.log"
 WATCHDOG_REPEAT = 60.0  # rampart_alerting.watchdog_repeat_interval in the lab
 
 
-def host(name: str) -> testinfra.host.Host:
-    return testinfra.get_host(f"ansible://{name}?ansible_inventory={INVENTORY}")
-
-
-def test_the_watchdog_reaches_the_dead_mans_switch() -> None:
-    office = host("oa-01")
+def test_the_watchdog_reaches_the_dead_mans_switch(
+    hosts: dict[str, testinfra.host.Host],
+) -> None:
+    office = hosts["oa-01"]
 
     def calls() -> int:
         counted = office.run(f"cat {SWITCH_LOG} 2>/dev/null | wc -l").stdout.strip()

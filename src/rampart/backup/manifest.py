@@ -133,19 +133,19 @@ def walk_files(roots: Iterable[str | Path]) -> Iterator[Path]:
 Fingerprint = dict[str, tuple[int, int, int]]
 
 
-def fingerprint(roots: Iterable[str | Path]) -> Fingerprint:
-    """Size, mtime (ns) and inode of every regular file under the roots, without reading it.
+def _print_of(status: os.stat_result) -> tuple[int, int, int]:
+    return (status.st_size, status.st_mtime_ns, status.st_ino)
 
-    Taken before the manifest is hashed and again after restic has read the files: a file
-    whose fingerprint moved in between may be in the snapshot as neither version.
-    """
+
+def fingerprint(roots: Iterable[str | Path]) -> Fingerprint:
+    """Size, mtime (ns) and inode of every regular file under the roots, without reading it:
+    taken after restic has read the files, to compare with `describe_files`' own."""
     prints: Fingerprint = {}
     for path in walk_files(roots):
         try:
-            status = path.stat()
+            prints[str(path)] = _print_of(path.stat())
         except FileNotFoundError:
             continue  # removed since the walk listed it; the two fingerprints then differ
-        prints[str(path)] = (status.st_size, status.st_mtime_ns, status.st_ino)
     return prints
 
 
@@ -156,11 +156,16 @@ def changed_files(before: Fingerprint, after: Fingerprint) -> list[str]:
     )
 
 
-def describe_files(roots: Sequence[str | Path]) -> list[FileEntry]:
-    """A manifest entry for every regular file under the roots."""
-    return [
-        FileEntry(str(path), path.stat().st_size, sha256_of(path)) for path in walk_files(roots)
-    ]
+def describe_files(roots: Sequence[str | Path]) -> tuple[list[FileEntry], Fingerprint]:
+    """A manifest entry for every regular file under the roots, and their fingerprint, each
+    file's taken just before it is hashed (one walk): a file written from then until restic
+    has read it shows in the fingerprint taken after."""
+    entries, prints = [], {}
+    for path in walk_files(roots):
+        status = path.stat()
+        prints[str(path)] = _print_of(status)
+        entries.append(FileEntry(str(path), status.st_size, sha256_of(path)))
+    return entries, prints
 
 
 @dataclass

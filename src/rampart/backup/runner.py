@@ -87,12 +87,12 @@ def build_manifest(
     if len(existing) != len(paths):
         missing = sorted(set(paths) - set(existing))
         raise BackupError(f"data set paths missing: {', '.join(missing)}", reason="source_missing")
-    before = fingerprint(paths)
+    files, before = describe_files(paths)
     manifest = Manifest(
         host=config.host,
         data_class=data_class,
         created=datetime.now(UTC).isoformat(),
-        files=describe_files(paths),
+        files=files,
         databases=databases,
     )
     return manifest, paths, before

@@ -82,9 +82,8 @@ def _collected(place: str, document: dict[str, object]) -> Collected:
     )
 
 
-def collect_host(inventory: Inventory, host: str, period: Period) -> Collected:
-    """A host's evidence, read by host_evidence.py running there."""
-    script = resources.files("rampart.evidence").joinpath("host_evidence.py").read_text("utf-8")
+def collect_host(inventory: Inventory, host: str, period: Period, script: str) -> Collected:
+    """A host's evidence, read by `script` (host_evidence.py) running there."""
     command = shlex.join(
         [
             "python3",
@@ -207,13 +206,16 @@ def export_evidence(
             output=root / "evaluation",
             now=made,
         )
-        rows, as_of = controls_now(inventory_path)
+        rows, as_of = controls_now(inventory)
         write(root / "controls.json", json.dumps(controls_document(rows, as_of), indent=2) + "\n")
         review = review_fleet(inventory, publish_metrics=False)
         write(root / "access/review.json", json.dumps(access_document(review), indent=2) + "\n")
         hosts = sorted(inventory.hosts)
+        script = resources.files("rampart.evidence").joinpath("host_evidence.py").read_text("utf-8")
         with ThreadPoolExecutor(max_workers=PARALLEL_HOSTS) as pool:
-            places = list(pool.map(lambda host: collect_host(inventory, host, period), hosts))
+            places = list(
+                pool.map(lambda host: collect_host(inventory, host, period, script), hosts)
+            )
         places.append(collect_controller(period))
         problems = [problem for place in places for problem in place.problems]
         for place in places:

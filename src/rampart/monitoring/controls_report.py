@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rampart.inventory import load_inventory
+from rampart.inventory import Inventory, load_inventory
 from rampart.monitoring.controls import CONTROL_METRIC, CONTROLS, Control
 from rampart.monitoring.report import PrometheusSource
 
@@ -99,9 +99,8 @@ def document(rows: list[Row], as_of: datetime) -> dict[str, Any]:
     return {"as_of": as_of.isoformat(), "controls": [row.as_dict() for row in rows]}
 
 
-def controls_now(inventory_path: Path) -> tuple[list[Row], datetime]:
+def controls_now(inventory: Inventory) -> tuple[list[Row], datetime]:
     """The matrix as Prometheus has it now, and that moment in the company's time zone."""
-    inventory = load_inventory(inventory_path)
     as_of = datetime.now(ZoneInfo(inventory.time_zone))
     source = PrometheusSource.of(inventory)
     return matrix(source.instant(CONTROL_METRIC, as_of.timestamp())), as_of
@@ -109,7 +108,7 @@ def controls_now(inventory_path: Path) -> tuple[list[Row], datetime]:
 
 def report_controls(inventory_path: Path, as_json: bool) -> int:
     """Print the matrix; exit 1 when a control fails or shows no evidence."""
-    rows, as_of = controls_now(inventory_path)
+    rows, as_of = controls_now(load_inventory(inventory_path))
     if as_json:
         sys.stdout.write(json.dumps(document(rows, as_of), indent=2) + "\n")
     else:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rampart.backup.manifest import Manifest, describe_files, verify_tree
+from rampart.backup.manifest import Manifest, describe_files, fingerprint, verify_tree
 from rampart.errors import BackupError
 
 
@@ -31,14 +31,17 @@ def restore_of(source: Path, tmp_path: Path) -> Path:
 
 
 def manifest_of(source: Path) -> Manifest:
-    return Manifest("hr-01", "sensitive", "2026-11-29T00:00:00+00:00", describe_files([source]))
+    files, _ = describe_files([source])
+    return Manifest("hr-01", "sensitive", "2026-11-29T00:00:00+00:00", files)
 
 
 def test_every_file_is_listed_with_size_and_sha256(source: Path) -> None:
-    entries = {Path(entry.path).name: entry for entry in describe_files([source])}
+    files, prints = describe_files([source])
+    entries = {Path(entry.path).name: entry for entry in files}
     assert set(entries) == {"a.txt", "b.bin", "empty"}
     assert entries["b.bin"].size == 25600
     assert entries["a.txt"].sha256 == hashlib.sha256(b"alpha\n").hexdigest()
+    assert prints == fingerprint([source])  # the same files, not one read twice
 
 
 def test_an_identical_restore_verifies(source: Path, tmp_path: Path) -> None:
