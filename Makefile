@@ -9,9 +9,12 @@ LAB_RELEASE ?= mixed
 # Debian packages the controller needs: the lab (debootstrap ... apt-cacher-ng), venv,
 # prometheus for promtool (rules, metrics) and a real Prometheus in unit tests,
 # prometheus-alertmanager for amtool and a real Alertmanager in unit tests, chromium to
-# print the evaluation's PDF (and open its HTML in tests), poppler-utils to render the PDF.
+# print the evaluation's PDF (and open its HTML in tests), poppler-utils to render the PDF,
+# ClamAV (sigtool, clamscan, clamd, clamdscan) for the antivirus' unit tests: Debian's
+# freshclam service is masked first, so the controller never fetches signatures itself.
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
-	apt-cacher-ng python3-venv prometheus prometheus-alertmanager chromium poppler-utils
+	apt-cacher-ng python3-venv prometheus prometheus-alertmanager chromium poppler-utils \
+	clamav clamav-daemon clamdscan
 PYTHON_SOURCES := src exporters tests plugins
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -34,6 +37,8 @@ system-packages:
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
+		[ -e /etc/systemd/system/clamav-freshclam.service ] \
+			|| ln -s /dev/null /etc/systemd/system/clamav-freshclam.service; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $$missing >/dev/null; \
 	fi

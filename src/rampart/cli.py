@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "rampart.reports.cli",
     "rampart.evidence.cli",
     "rampart.status.cli",
+    "rampart.antivirus.cli",
 )
 
 

@@ -27,8 +27,10 @@ def run(
     input_text: str | None = None,
     timeout: float | None = None,
     env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command, capture its output as text and raise `CommandError` on failure.
+    """Run a command (in `cwd`, if given), capture its output as text and raise
+    `CommandError` on failure.
 
     If the wait is interrupted (a timeout, or a signal handler raising), the command gets
     SIGTERM and a grace time to clean up before SIGKILL; then whatever it started and left
@@ -44,6 +46,7 @@ def run(
             stderr=subprocess.PIPE,
             text=True,
             env=None if env is None else dict(env),
+            cwd=cwd,
             process_group=0,
         )
     except FileNotFoundError as error:

@@ -62,6 +62,10 @@ EVENTS: dict[str, str] = {
     "database_swapped": "a restore put a scratch database in place of a live database",
     "scratch_removed": "the scratch data (and scratch databases) of a data class are gone",
     "class_finished": "a data class's drill or restore ended: `status`, `reason`, figures",
+    # The antivirus (REG-4.2.4).
+    "scan_finished": "a data set's antivirus scan ended: files, bytes, seconds, infected, errors",
+    "file_quarantined": "an infected file moved into the quarantine: its manifest's fields",
+    "file_released": "a quarantined file was put back as a false positive, and by whom",
 }
 
 

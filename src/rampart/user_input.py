@@ -143,3 +143,34 @@ def bind_failure(address: str, port: int, error: OSError | OverflowError) -> Con
     else:
         reason = describe_os_error(error)
     return ConfigError(f"cannot listen on {address}:{port}: {reason}")
+
+
+def json_field(
+    raw: Any, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...
+) -> Any:
+    """`raw[key]` of the JSON type `kind` (`default` when missing or null, if given); a
+    missing key or a wrong type is one ConfigError line naming `where`."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a JSON object, got {type(raw).__name__}")
+    if key not in raw or (raw[key] is None and default is not ...):
+        if default is ...:
+            raise ConfigError(f"{where}: missing key {key!r}")
+        return default
+    value = raw[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _types(kind)):
+        names = " or ".join(kind.__name__ for kind in _types(kind))
+        raise ConfigError(f"{where}: {key} must be {names}, not {type(value).__name__}")
+    return value
+
+
+def _types(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def json_strings(raw: Any, key: str, where: str) -> tuple[str, ...]:
+    """`raw[key]` as a list of text (empty when missing); anything else is one line."""
+    values = json_field(raw, key, list, where, [])
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key}[{index}] must be str, not {type(value).__name__}")
+    return tuple(values)

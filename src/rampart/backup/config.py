@@ -9,6 +9,7 @@ from typing import Any
 from rampart import user_input
 from rampart.backup.restic import Repository
 from rampart.errors import ConfigError
+from rampart.user_input import json_field, json_strings
 
 DEFAULT_CONFIG = Path("/etc/rampart/backup/config.json")
 
@@ -73,44 +74,17 @@ class BackupConfig:
         return self.state_dir / "dumps"
 
 
-def _get(raw: Any, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
-    """`raw[key]` of the JSON type `kind`; a missing key or a wrong type is one clear line."""
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a JSON object, got {type(raw).__name__}")
-    if key not in raw or (raw[key] is None and default is not ...):
-        if default is ...:
-            raise ConfigError(f"{where}: missing key {key!r}")
-        return default
-    value = raw[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _types(kind)):
-        names = " or ".join(kind.__name__ for kind in _types(kind))
-        raise ConfigError(f"{where}: {key} must be {names}, not {type(value).__name__}")
-    return value
-
-
-def _types(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
-def _strings(raw: Any, key: str, where: str) -> tuple[str, ...]:
-    values = _get(raw, key, list, where, [])
-    for index, value in enumerate(values):
-        if not isinstance(value, str):
-            raise ConfigError(f"{where}: {key}[{index}] must be str, not {type(value).__name__}")
-    return tuple(values)
-
-
 def _data_set(entry: Any, where: str) -> DataSet:
-    name = _get(entry, "name", str, where)
-    database = _get(entry, "database", dict, f"{where} ({name})", None)
+    name = json_field(entry, "name", str, where)
+    database = json_field(entry, "database", dict, f"{where} ({name})", None)
     return DataSet(
         name=name,
-        data_class=_get(entry, "class", str, f"{where} ({name})"),
-        paths=_strings(entry, "paths", f"{where} ({name})"),
+        data_class=json_field(entry, "class", str, f"{where} ({name})"),
+        paths=json_strings(entry, "paths", f"{where} ({name})"),
         database=Database(
             data_set=name,
-            name=_get(database, "name", str, f"{where} ({name}) database"),
-            checks=_strings(database, "checks", f"{where} ({name}) database"),
+            name=json_field(database, "name", str, f"{where} ({name}) database"),
+            checks=json_strings(database, "checks", f"{where} ({name}) database"),
         )
         if database
         else None,
@@ -119,8 +93,8 @@ def _data_set(entry: Any, where: str) -> DataSet:
 
 def _retention(raw: Any, where: str) -> dict[str, dict[str, int]]:
     retention: dict[str, dict[str, int]] = {}
-    for name, keep in _get(raw, "retention", dict, where).items():
-        periods = _get({name: keep}, name, dict, f"{where} retention")
+    for name, keep in json_field(raw, "retention", dict, where).items():
+        periods = json_field({name: keep}, name, dict, f"{where} retention")
         retention[name] = {}
         for period, count in periods.items():
             if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count < 10**6:
@@ -136,32 +110,32 @@ def parse_config(raw: Any, where: str) -> BackupConfig:
     """Build the settings from the JSON document; every problem is one clear error line."""
     data_sets = [
         _data_set(entry, f"{where}: data_sets[{index}]")
-        for index, entry in enumerate(_get(raw, "data_sets", list, where))
+        for index, entry in enumerate(json_field(raw, "data_sets", list, where))
     ]
-    cache_dir = _get(raw, "cache_dir", str, where, "")
+    cache_dir = json_field(raw, "cache_dir", str, where, "")
     repository = Repository(
-        location=_get(raw, "repository", str, where),
-        password_file=Path(_get(raw, "password_file", str, where)),
-        options=_strings(raw, "restic_options", where),
+        location=json_field(raw, "repository", str, where),
+        password_file=Path(json_field(raw, "password_file", str, where)),
+        options=json_strings(raw, "restic_options", where),
         cache_dir=Path(cache_dir) if cache_dir else None,
-        binary=_get(raw, "restic_binary", str, where, "restic"),
-        retry_lock=_get(raw, "retry_lock", str, where, "2m"),
+        binary=json_field(raw, "restic_binary", str, where, "restic"),
+        retry_lock=json_field(raw, "retry_lock", str, where, "2m"),
     )
-    drill_window_days = _get(raw, "drill_window_days", int, where, 7)
+    drill_window_days = json_field(raw, "drill_window_days", int, where, 7)
     if not 1 <= drill_window_days <= 3660:
         raise ConfigError(
             f"{where}: drill_window_days must be from 1 to 3660, not {drill_window_days}"
         )
     return BackupConfig(
-        host=_get(raw, "host", str, where),
+        host=json_field(raw, "host", str, where),
         repository=repository,
         data_sets=tuple(data_sets),
         retention=_retention(raw, where),
-        state_dir=Path(_get(raw, "state_dir", str, where)),
-        scratch_dir=Path(_get(raw, "scratch_dir", str, where)),
-        textfile_dir=Path(_get(raw, "textfile_dir", str, where)),
-        journal=Path(_get(raw, "journal", str, where)),
-        check_read_data_subset=_get(raw, "check_read_data_subset", str, where, "10%"),
+        state_dir=Path(json_field(raw, "state_dir", str, where)),
+        scratch_dir=Path(json_field(raw, "scratch_dir", str, where)),
+        textfile_dir=Path(json_field(raw, "textfile_dir", str, where)),
+        journal=Path(json_field(raw, "journal", str, where)),
+        check_read_data_subset=json_field(raw, "check_read_data_subset", str, where, "10%"),
         drill_window_days=drill_window_days,
     )
 

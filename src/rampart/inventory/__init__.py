@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rampart.inventory.load import InventoryInvalid, load_inventory
     from rampart.inventory.model import (
         AccessGrant,
+        Antivirus,
         Check,
         Database,
         DataClassPolicy,
@@ -44,6 +45,7 @@ _WHERE = {
     "Database": "rampart.inventory.model",
     "Group": "rampart.inventory.model",
     "Host": "rampart.inventory.model",
+    "Antivirus": "rampart.inventory.model",
     "Inventory": "rampart.inventory.model",
     "InventoryInvalid": "rampart.inventory.load",
     "LongTermStore": "rampart.inventory.model",
@@ -62,6 +64,7 @@ _WHERE = {
 
 __all__ = [
     "AccessGrant",
+    "Antivirus",
     "Check",
     "DataClassPolicy",
     "DataSet",

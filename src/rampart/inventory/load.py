@@ -120,6 +120,7 @@ def load_inventory(directory: Path) -> Inventory:
         time_zone=catalog.get("rampart_time_zone", "UTC"),
         long_term_store=catalog.get("rampart_long_term_store"),
         alerting=catalog.get("rampart_alerting"),
+        antivirus=catalog.get("rampart_antivirus"),
     )
 
 

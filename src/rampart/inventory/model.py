@@ -241,6 +241,23 @@ class Alerting:
 
 
 @dataclass(frozen=True)
+class Antivirus:
+    """ClamAV on every host holding files of a data set, fed from one private signature
+    mirror, with scheduled scans of the data sets' paths (REG-4.2.4)."""
+
+    mirror: str
+    """The host (or group: its first host) that serves signatures to the fleet."""
+    mirror_port: int
+    signature_max_age: str
+    """Signatures older than this on a host are stale: an alert."""
+    scan_interval: str
+    """How often each data set is scanned; two intervals without a scan is an alert."""
+    official_databases: bool
+    """Whether the mirror serves ClamAV's official databases too (fed from upstream);
+    false without internet: Rampart's own signatures only."""
+
+
+@dataclass(frozen=True)
 class Inventory:
     """One inventory directory, checked: hosts, groups, catalog, data, posts and people."""
 
@@ -261,6 +278,8 @@ class Inventory:
     """Prometheus' remote_write target with this inventory's site label; None: none."""
     alerting: Alerting | None = None
     """Where alerts go (mail, dead-man's switch); None: Alertmanager tells nobody."""
+    antivirus: Antivirus | None = None
+    """Signature mirror and scans; None: no antivirus is installed."""
 
     def resolve(self, name: str) -> tuple[str, ...]:
         """The host names a host or group name (or `all`) stands for; KeyError if neither."""

@@ -20,6 +20,7 @@ from rampart.checks import CHECK_TYPES, LONGEST_INTERVAL_SECONDS
 from rampart.inventory.model import (
     AccessGrant,
     Alerting,
+    Antivirus,
     Check,
     Database,
     DataClassPolicy,
@@ -981,6 +982,53 @@ ALERTING = Record(
     ),
 )
 
+ANTIVIRUS = Record(
+    model=Antivirus,
+    fields=(
+        Field(
+            "mirror",
+            HOST_REFERENCE,
+            "The host (a group: its first host) that serves ClamAV signatures to the fleet;"
+            " no other host fetches signatures from anywhere else.",
+            "monitoring",
+        ),
+        Field(
+            "mirror_port",
+            PORT_NUMBER,
+            "The mirror's HTTPS port; the firewall opens it to the hosts that scan.",
+            8873,
+            required=False,
+            default=8873,
+        ),
+        Field(
+            "signature_max_age",
+            DURATION,
+            "Signatures older than this on a host are stale, and an alert fires.",
+            "1d",
+            required=False,
+            default="1d",
+        ),
+        Field(
+            "scan_interval",
+            DURATION,
+            "How often each data set's files are scanned; no scan for two intervals alerts.",
+            "1d",
+            required=False,
+            default="1d",
+        ),
+        Field(
+            "official_databases",
+            Boolean(),
+            "Whether the mirror serves ClamAV's official databases (main, daily, bytecode)"
+            " as well as Rampart's own signatures. true in production, where the mirror"
+            " is fed from upstream (cvdupdate); false without internet.",
+            True,
+            required=False,
+            default=True,
+        ),
+    ),
+)
+
 ADMIN_SOURCE = Text(
     refers_to=HOST_OR_GROUP,
     name="address, network, host or group name",
@@ -1061,6 +1109,15 @@ VARIABLES = (
         "Who Alertmanager tells and how (REG-9.3.1): each service's alerts are mailed to its"
         " owner and to the people of on-call posts, other alerts to those people, the"
         " watchdog to a dead-man's switch (docs/monitoring.md). Unset: nobody is told.",
+        None,
+        required=False,
+    ),
+    Field(
+        "rampart_antivirus",
+        ANTIVIRUS,
+        "ClamAV on every host holding a data set's files, signatures from Rampart's"
+        " private mirror, scheduled scans and quarantine (REG-4.2.4, docs/antivirus.md)."
+        " Unset: no antivirus is installed.",
         None,
         required=False,
     ),

@@ -80,6 +80,37 @@ CONTROLS = (
         + ")\n",
     ),
     Control(
+        "REG-4.2.4",
+        "antivirus",
+        "instance",
+        "clamd answers, the signatures are within the inventory's age limit, and every data"
+        " set the plan scans on the host was scanned whole within two scan intervals",
+        "rampart_antivirus_scan_last_timestamp_seconds, rampart_antivirus_scan_success,"
+        " rampart_antivirus_clamd_up, rampart_antivirus_signature_timestamp_seconds"
+        " (`rampart antivirus scan` and `status` on the host), rampart_antivirus_expected_info"
+        " (the plan, on the monitoring host)",
+        "min by (instance) (\n"
+        "  (\n"
+        "    time() - rampart_antivirus_scan_last_timestamp_seconds\n"
+        "    < bool on (instance) group_left 2 * rampart_antivirus_scan_interval_seconds\n"
+        "  )\n"
+        "  * on (instance, data_set) rampart_antivirus_scan_success\n"
+        "  or on (instance, data_set)\n"
+        "  (\n"
+        "    label_replace(\n"
+        "      max by (host, data_set) (rampart_antivirus_expected_info),\n"
+        '      "instance", "$1", "host", "(.*)"\n'
+        "    ) * 0\n"
+        "    unless on (instance, data_set) rampart_antivirus_scan_last_timestamp_seconds\n"
+        "  )\n"
+        "  or rampart_antivirus_clamd_up\n"
+        "  or (\n"
+        '    time() - rampart_antivirus_signature_timestamp_seconds{database!~"main|bytecode"}\n'
+        "    < bool on (instance) group_left rampart_antivirus_signature_max_age_seconds\n"
+        "  )\n"
+        ")\n",
+    ),
+    Control(
         "REG-6.2.3",
         "access-review",
         "instance",

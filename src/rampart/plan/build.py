@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from rampart.inventory import Inventory
-from rampart.plan import accounts, alerting, data_sets, firewall, monitoring
+from rampart.plan import accounts, alerting, antivirus, firewall, monitoring
 from rampart.plan.addresses import address, hosts_of
+from rampart.plan.data_sets import held_by, retention
 from rampart.plan.model import HostPlan, PlanError
 
 
@@ -15,23 +16,26 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
     accounts.check_directory(inventory)
     services = [s for s in inventory.services.values() if host in hosts_of(inventory, s.hosts)]
     everyone = accounts.accounts(inventory, host)
-    held = data_sets.data_sets(inventory, services)
+    held = held_by(inventory, host)
+    mirror = antivirus.signature_mirror(inventory, host)
     return HostPlan(
         host=host,
         address=address(inventory, host),
         groups=inventory.hosts[host].groups,
         services=tuple(sorted(service.id for service in services)),
-        port_rules=firewall.port_rules(inventory, host),
+        port_rules=firewall.port_rules(inventory, host) + antivirus.mirror_rule(mirror),
         admin_addresses=firewall.admin_addresses(inventory),
         accounts=tuple(person for person in everyone if person.login),
         revoked=tuple(person for person in everyone if not person.login),
         data_sets=held,
-        retention=data_sets.retention(held),
+        retention=retention(held),
         probes=monitoring.probes(inventory, host, services),
         scrape_jobs=monitoring.scrape_jobs(inventory, host),
         long_term_store=monitoring.long_term_store(inventory, host),
         alerting=alerting.alerting_plan(inventory, host),
         monitoring_web=monitoring.monitoring_web(inventory, host),
+        antivirus=antivirus.antivirus_plan(inventory, held),
+        signature_mirror=mirror,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rampart.inventory import Inventory, Retention, Service
+from rampart.plan.addresses import hosts_of
 from rampart.plan.model import DatabasePlan, DataSetPlan
 
 
@@ -27,6 +28,12 @@ def data_sets(inventory: Inventory, services: list[Service]) -> tuple[DataSetPla
         policy = inventory.data_classes[data_set.data_class]
         found.append(DataSetPlan(name, data_set.data_class, data_set.paths, database, policy))
     return tuple(found)
+
+
+def held_by(inventory: Inventory, host: str) -> tuple[DataSetPlan, ...]:
+    """The data sets of the catalog services on `host`."""
+    services = [s for s in inventory.services.values() if host in hosts_of(inventory, s.hosts)]
+    return data_sets(inventory, services)
 
 
 def retention(plans: tuple[DataSetPlan, ...]) -> dict[str, Retention]:

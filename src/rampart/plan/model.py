@@ -127,6 +127,39 @@ class MonitoringWeb:
 
 
 @dataclass(frozen=True)
+class ScanTarget:
+    """A data set's folders the antivirus scans on schedule (REG-4.2.4)."""
+
+    data_set: str
+    data_class: str
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AntivirusPlan:
+    """ClamAV on a host that holds data set files: where its signatures come from and what
+    it scans (REG-4.2.4). Database-only data sets are not scanned: their files are the
+    database's own pages, which a quarantine would corrupt."""
+
+    mirror_url: str
+    """The private mirror, `https://address:port/`; freshclam fetches from nowhere else."""
+    scans: tuple[ScanTarget, ...]
+    signature_max_age_seconds: float
+    scan_interval_seconds: float
+    official_databases: bool
+
+
+@dataclass(frozen=True)
+class SignatureMirror:
+    """The fleet's private ClamAV signature mirror on this host (REG-4.2.4)."""
+
+    port: int
+    clients: tuple[str, ...]
+    """The addresses of the hosts that fetch signatures from it, sorted."""
+    official_databases: bool
+
+
+@dataclass(frozen=True)
 class HostPlan:
     """Everything the inventory says one host gets."""
 
@@ -156,6 +189,11 @@ class HostPlan:
     monitoring host."""
     alerting: AlertingPlan | None = None
     """Alertmanager's routing on a monitoring host; None elsewhere."""
+    antivirus: AntivirusPlan | None = None
+    """ClamAV and its scans; None on a host without data set files, or without
+    rampart_antivirus."""
+    signature_mirror: SignatureMirror | None = None
+    """The signature mirror; None except on the inventory's mirror host."""
 
     @property
     def backed_up(self) -> tuple[DataSetPlan, ...]:

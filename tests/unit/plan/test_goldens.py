@@ -47,8 +47,15 @@ def alerting(plan: HostPlan) -> dict[str, Any] | None:
     return routing
 
 
+def antivirus(plan: HostPlan) -> dict[str, Any]:
+    """What roles/antivirus reads: the host's scans and limits, or the mirror it serves."""
+    data = plan_data(plan)
+    return {"antivirus": data["antivirus"], "signature_mirror": data["signature_mirror"]}
+
+
 PER_HOST = {
     "alerting": alerting,
+    "antivirus": antivirus,
     "firewall": firewall,
     "access": access,
     "backup": backup_config,
