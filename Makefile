@@ -89,3 +89,4 @@ bench: system-packages venv
 	$(BIN)/python -m tests.benchmarks.lab_benchmark
 	$(BIN)/python -m tests.benchmarks.prober_benchmark
 	$(BIN)/python -m tests.benchmarks.evaluation_benchmark
+	$(BIN)/python -m tests.benchmarks.antivirus_benchmark

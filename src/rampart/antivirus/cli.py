@@ -27,12 +27,22 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions.add_parser("quarantine", help="list the files held in quarantine")
     release = actions.add_parser("release", help="put a false positive back and allow it")
     release.add_argument("entry", metavar="ID", help="the quarantine entry (see `quarantine`)")
+    eicar = actions.add_parser(
+        "eicar", help="write the harmless EICAR test file (drills; refuses an existing file)"
+    )
+    eicar.add_argument("path", type=Path, metavar="PATH")
     feed = actions.add_parser("feed", help="build and publish Rampart's signatures (the mirror)")
     feed.add_argument("--output", type=Path, required=True, help="the mirror's folder")
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
     """Run one antivirus action."""
+    if arguments.antivirus_command == "eicar":
+        from rampart.antivirus.signatures import write_eicar
+
+        write_eicar(arguments.path)
+        print(f"{arguments.path}: the EICAR test file (harmless; every scanner reports it)")
+        return 0
     if arguments.antivirus_command == "feed":
         from rampart.antivirus.signatures import build
 

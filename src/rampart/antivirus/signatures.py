@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rampart.commands import run
-from rampart.errors import RampartError
+from rampart.errors import ConfigError, RampartError
+from rampart.user_input import describe_os_error
 
 DATABASE = "rampart.cud"
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -44,6 +45,20 @@ class Database:
     version: int
     built: float
     signatures: int
+
+
+def write_eicar(path: Path) -> None:
+    """Write the EICAR test file at `path` (mode 0644); an existing file is left alone."""
+    try:
+        with path.open("xb") as output:
+            output.write(EICAR)
+        path.chmod(0o644)
+    except FileExistsError:
+        raise ConfigError(f"{path}: a file is already there; not overwritten") from None
+    except OSError as error:
+        raise ConfigError(
+            f"{path}: cannot write the test file: {describe_os_error(error)}"
+        ) from None
 
 
 def read_header(path: Path) -> Database | None:

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from rampart.access.report import document as access_document
 from rampart.access.report import review_fleet
+from rampart.antivirus.config import DEFAULT_CONFIG as ANTIVIRUS_CONFIG
 from rampart.backup.config import DEFAULT_CONFIG
 from rampart.errors import ConfigError, RemoteError
 from rampart.evidence import host_evidence
@@ -56,6 +57,8 @@ controls.json                         the controls matrix at export time (rampar
 access/review.json                    the access review, run at export time (REG-6.2.3)
 hosts/<host>/backup/drill.jsonl       that host's restore drills in the period (REG-4.2.5)
 hosts/<host>/backup/restore.jsonl     that host's restores in the period
+hosts/<host>/antivirus/antivirus.jsonl  that host's scans, quarantined and released files in
+                                      the period (REG-4.2.4)
 hosts/<host>/runbooks/<run>/          runbook runs begun there in the period: journal.jsonl,
                                       evidence.md (REG-9.2; the drill host runs the drills)
 controller/runbooks/<run>/            runbook runs begun on the controller that exported
@@ -92,6 +95,7 @@ def collect_host(inventory: Inventory, host: str, period: Period, script: str) -
             period.end.isoformat(),
             str(DEFAULT_CONFIG),
             str(DEFAULT_RUNS_DIRECTORY),
+            str(ANTIVIRUS_CONFIG),
         ]
     )
     try:
@@ -105,7 +109,7 @@ def collect_host(inventory: Inventory, host: str, period: Period, script: str) -
 
 def collect_controller(period: Period) -> Collected:
     """The runbook runs begun on this machine (the runs folder `rampart runbook` uses)."""
-    found = host_evidence.collect(period.start, period.end, None, runs_directory(None))
+    found = host_evidence.collect(period.start, period.end, runs_directory(None))
     return _collected(CONTROLLER, found)
 
 

@@ -2,17 +2,19 @@
 print as JSON the host's evidence of a period.
 
 Standard library only, Python 3.9+. Arguments: the period's start and end (ISO-8601 with a
-zone), the backup configuration file and the runbook runs folder. What it prints:
+zone), the backup configuration file, the runbook runs folder and the antivirus
+configuration file. What it prints:
 
 - `files`: name in the archive -> text. The backup's drill and restore journals
-  (`backup/drill.jsonl`, `backup/restore.jsonl`), only their lines whose `time` is in the
-  period; and every file of each runbook run that began in the period
-  (`runbooks/<run id>/journal.jsonl`, `evidence.md`).
+  (`backup/drill.jsonl`, `backup/restore.jsonl`) and the antivirus journal (scans,
+  quarantines, releases and who released: `antivirus/antivirus.jsonl`), only their lines
+  whose `time` is in the period; and every file of each runbook run that began in the
+  period (`runbooks/<run id>/journal.jsonl`, `evidence.md`).
 - `problems`: what could not be read, in words (a line with no readable time, a run
   folder that cannot be listed): the export states them, never drops them silently.
 
-A host without a backup configuration or a runs folder has nothing of that kind: no
-problem.
+A host without a backup or antivirus configuration or a runs folder has nothing of that
+kind: no problem.
 """
 
 from __future__ import annotations
@@ -47,19 +49,25 @@ def journal_lines(path: Path, start: datetime, end: datetime, problems: list[str
     return "".join(kept)
 
 
-def backup_journals(
-    config: Path, start: datetime, end: datetime, problems: list[str]
+def configured_journals(
+    config: Path,
+    folder: str,
+    siblings: tuple[str, ...],
+    period: tuple[datetime, datetime],
+    problems: list[str],
 ) -> dict[str, str]:
-    """The drill and restore journals the backup configuration names, cut to the period."""
+    """The journal a role's configuration names (its `journal`) and the `siblings` beside
+    it, cut to the period, as `<folder>/<name>`."""
+    start, end = period
     try:
-        drill = Path(json.loads(config.read_text(encoding="utf-8"))["journal"])
+        named = Path(json.loads(config.read_text(encoding="utf-8"))["journal"])
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, KeyError, TypeError) as error:
         problems.append(f"{config}: cannot read the journal's path ({error})")
         return {}
     files: dict[str, str] = {}
-    for path in (drill, drill.with_name("restore.jsonl")):
+    for path in (named, *(named.with_name(name) for name in siblings)):
         try:
             text = journal_lines(path, start, end, problems)
         except FileNotFoundError:
@@ -68,7 +76,7 @@ def backup_journals(
             problems.append(f"{path}: {error.strerror or error}")
             continue
         if text:
-            files[f"backup/{path.name}"] = text
+            files[f"{folder}/{path.name}"] = text
     return files
 
 
@@ -100,14 +108,28 @@ def runbook_runs(runs: Path, start: datetime, end: datetime, problems: list[str]
     return files
 
 
-def collect(start: datetime, end: datetime, config: Path | None, runs: Path) -> dict[str, object]:
-    """The evidence of the period (see the module's text); no `config`, no backup journals."""
+def collect(
+    start: datetime,
+    end: datetime,
+    runs: Path,
+    backup: Path | None = None,
+    antivirus: Path | None = None,
+) -> dict[str, object]:
+    """The evidence of the period (see the module's text); a configuration not given, or
+    not on the host, gives no journals."""
     problems: list[str] = []
-    files = backup_journals(config, start, end, problems) if config else {}
+    files: dict[str, str] = {}
+    if backup is not None:
+        files.update(
+            configured_journals(backup, "backup", ("restore.jsonl",), (start, end), problems)
+        )
+    if antivirus is not None:
+        files.update(configured_journals(antivirus, "antivirus", (), (start, end), problems))
     files.update(runbook_runs(runs, start, end, problems))
     return {"files": files, "problems": problems}
 
 
 if __name__ == "__main__":
     first, last = (datetime.fromisoformat(text) for text in sys.argv[1:3])
-    json.dump(collect(first, last, Path(sys.argv[3]), Path(sys.argv[4])), sys.stdout)
+    backup, runs, antivirus = (Path(text) for text in sys.argv[3:6])
+    json.dump(collect(first, last, runs, backup, antivirus), sys.stdout)

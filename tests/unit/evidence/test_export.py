@@ -27,8 +27,8 @@ def line(time: str, event: str = "run_started", **fields: object) -> str:
 
 @pytest.fixture
 def host(tmp_path: Path) -> Path:
-    """A host's backup configuration, drill journal and runbook runs, in and out of
-    November 2026."""
+    """A host's backup configuration, drill journal, antivirus journal and runbook runs, in
+    and out of November 2026."""
     logs = tmp_path / "log"
     logs.mkdir()
     (logs / "drill.jsonl").write_text(
@@ -41,6 +41,14 @@ def host(tmp_path: Path) -> Path:
     )
     (tmp_path / "config.json").write_text(
         json.dumps({"journal": str(logs / "drill.jsonl")}), encoding="utf-8"
+    )
+    (logs / "antivirus.jsonl").write_text(
+        line("2026-11-05T03:00:00+00:00", "file_quarantined", path="/srv/hr/documents/x")
+        + line("2026-12-01T03:00:00+00:00", "scan_finished", data_set="hr-documents"),
+        encoding="utf-8",
+    )
+    (tmp_path / "antivirus.json").write_text(
+        json.dumps({"journal": str(logs / "antivirus.jsonl")}), encoding="utf-8"
     )
     runs = tmp_path / "runs"
     for run, started in (("20261015-a", "2026-10-15T09:00:00+00:00"), ("20261108-b", None)):
@@ -60,7 +68,7 @@ def collect_as_the_export_does(host: Path) -> dict[str, object]:
     """host_evidence.py fed to python3 on its standard input, with the export's arguments."""
     script = resources.files("rampart.evidence").joinpath("host_evidence.py").read_text("utf-8")
     argv = ["python3", "-", START.isoformat(), END.isoformat()]
-    argv += [str(host / "config.json"), str(host / "runs")]
+    argv += [str(host / "config.json"), str(host / "runs"), str(host / "antivirus.json")]
     completed = subprocess.run(
         argv, input=script, capture_output=True, text=True, check=True, timeout=30
     )
@@ -75,6 +83,7 @@ def test_a_host_gives_the_period_s_journal_lines_and_runs_and_says_what_it_left_
     files = document["files"]
     assert isinstance(files, dict)
     assert sorted(files) == [
+        "antivirus/antivirus.jsonl",
         "backup/drill.jsonl",
         "runbooks/20261108-b/evidence.md",
         "runbooks/20261108-b/journal.jsonl",
@@ -82,6 +91,8 @@ def test_a_host_gives_the_period_s_journal_lines_and_runs_and_says_what_it_left_
     drilled = [json.loads(text) for text in files["backup/drill.jsonl"].splitlines()]
     assert [event["run"] for event in drilled] == ["in", "in"]
     assert files["runbooks/20261108-b/evidence.md"] == "# restore-drill\n"
+    quarantined = [json.loads(text) for text in files["antivirus/antivirus.jsonl"].splitlines()]
+    assert [event["event"] for event in quarantined] == ["file_quarantined"], "November only"
     assert document["problems"] == [
         f"{host / 'log/drill.jsonl'}: 1 line(s) with no readable time left out",
         f"{host / 'runs/20261120-broken'}: its journal says no start time; run left out",
