@@ -28,7 +28,7 @@ help:
 	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
 	@echo "make rules  regenerate monitoring/rules/availability.yml and controls.yml from Python"
 	@echo "make dashboards  regenerate monitoring/dashboards/*.json from their Python source"
-	@echo "make bench  the lab's, the prober's and the evaluation's speed and size figures (tests/benchmarks)"
+	@echo "make bench  the lab's, the prober's, the evaluation's and the antivirus' figures (tests/benchmarks)"
 
 system-packages:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \

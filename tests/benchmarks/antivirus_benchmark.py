@@ -83,12 +83,20 @@ def main() -> int:
         data = work / "data"
         files, size = make_data(data, options.small, options.medium, options.large)
         socket, config = work / "clamd.ctl", work / "clamd.conf"
-        config.write_text(
+        settings_text = (
             f"LocalSocket {socket}\nDatabaseDirectory {database}\nForeground yes\n"
             f"MaxThreads {options.threads}\nLogFile {work / 'clamd.log'}\n"
         )
+        # clamd remembers the files it found clean: the scans below run without that
+        # cache (every byte read and parsed), and once more with it (an unchanged data set
+        # scanned again by the same clamd, as the daily scan mostly is).
+        config.write_text(settings_text + "DisableCache yes\n")
         started = time.perf_counter()
-        clamd = subprocess.Popen(["clamd", f"--config-file={config}"])
+        clamd = subprocess.Popen(
+            ["clamd", f"--config-file={config}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         while not socket.exists():
             time.sleep(0.01)
         load_seconds = time.perf_counter() - started
@@ -125,6 +133,21 @@ def main() -> int:
             assert done.returncode == 0, done.stdout + done.stderr
             rows.append(("rampart antivirus scan", seconds, 0.0))
             memory = rss_mb(clamd.pid)
+        finally:
+            clamd.terminate()
+            clamd.wait(timeout=30)
+        config.write_text(settings_text)
+        clamd = subprocess.Popen(
+            ["clamd", f"--config-file={config}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while not socket.exists():
+                time.sleep(0.01)
+            timed([*multiscan, "--no-summary", str(data)])
+            seconds, _ = timed([*multiscan, "--no-summary", str(data)])
+            rows.append(("clamdscan again, clamd's clean-file cache", seconds, 0.0))
         finally:
             clamd.terminate()
             clamd.wait(timeout=30)

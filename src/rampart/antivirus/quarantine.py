@@ -11,7 +11,6 @@ finds it again) or in quarantine with its manifest; an entry without its file is
 from __future__ import annotations
 
 import grp
-import hashlib
 import json
 import os
 import pwd
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rampart.errors import ConfigError
+from rampart.file_walk import sha256_of
 from rampart.textfile import write_atomically
 from rampart.user_input import describe_os_error, json_field, read_json
 
@@ -29,7 +29,6 @@ MANIFEST = "manifest.json"
 HELD = "file"
 RELEASED = "released"
 """The manifests of released files, with who released them and when."""
-CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -50,15 +49,6 @@ class Entry:
 
 
 TEXT_FIELDS = tuple(name for name in Entry.__dataclass_fields__ if name != "size")
-
-
-def sha256_of(path: Path) -> str:
-    """The file's SHA-256, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _name(lookup: Any, number: int) -> str:

@@ -8,8 +8,6 @@ and bytes are counted here, on the same walk a scan covers."""
 
 from __future__ import annotations
 
-import os
-import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 from rampart.antivirus import quarantine
 from rampart.antivirus.config import AntivirusConfig, Scan
 from rampart.commands import run
+from rampart.file_walk import walk_files
 from rampart.journal import Journal
 from rampart.textfile import Family, render, write_atomically
 
@@ -48,21 +47,14 @@ class ScanResult:
 def count(paths: tuple[str, ...]) -> tuple[int, int, list[str]]:
     """Regular files and their bytes under `paths` (symbolic links not followed), and the
     paths that are missing."""
+    missing = [path for path in paths if not Path(path).is_dir()]
     files = size = 0
-    missing = []
-    for top in paths:
-        if not Path(top).is_dir():
-            missing.append(top)
-            continue
-        for folder, _names, names in os.walk(top):
-            for name in names:
-                try:
-                    status = (Path(folder) / name).lstat()
-                except OSError:
-                    continue
-                if stat.S_ISREG(status.st_mode):
-                    files += 1
-                    size += status.st_size
+    for path in walk_files(path for path in paths if path not in missing):
+        try:
+            size += path.lstat().st_size
+        except OSError:
+            continue  # gone since the walk saw it
+        files += 1
     return files, size, missing
 
 

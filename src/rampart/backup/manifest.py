@@ -7,18 +7,17 @@ repository's own idea of it (which is all `restic restore --verify` can do).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rampart.errors import BackupError
+from rampart.file_walk import sha256_of, walk_files
 
 MANIFEST_VERSION = 1
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -104,30 +103,6 @@ class Manifest:
             raise BackupError(
                 f"{where}: unreadable manifest: {error}", reason="manifest_unreadable"
             ) from None
-
-
-def sha256_of(path: Path) -> str:
-    """The sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def walk_files(roots: Iterable[str | Path]) -> Iterator[Path]:
-    """Every regular file under the roots (a root may itself be a file), sorted, no symlinks."""
-    for root in sorted(str(root) for root in roots):
-        root_path = Path(root)
-        if root_path.is_file() and not root_path.is_symlink():
-            yield root_path
-            continue
-        for folder, folders, files in os.walk(root_path):
-            folders.sort()
-            for name in sorted(files):
-                candidate = Path(folder) / name
-                if candidate.is_file() and not candidate.is_symlink():
-                    yield candidate
 
 
 Fingerprint = dict[str, tuple[int, int, int]]
