@@ -11,7 +11,7 @@ LAB_RELEASE ?= mixed
 # prometheus-alertmanager for amtool and a real Alertmanager in unit tests, chromium to
 # print the evaluation's PDF (and open its HTML in tests), poppler-utils to render the PDF,
 # ClamAV (sigtool, clamscan, clamd, clamdscan) for the antivirus' unit tests: Debian's
-# freshclam service is masked first, so the controller never fetches signatures itself.
+# freshclam units are masked first, so the controller never fetches signatures itself.
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
 	apt-cacher-ng python3-venv prometheus prometheus-alertmanager chromium poppler-utils \
 	clamav clamav-daemon clamdscan
@@ -37,8 +37,10 @@ system-packages:
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
-		[ -e /etc/systemd/system/clamav-freshclam.service ] \
-			|| ln -s /dev/null /etc/systemd/system/clamav-freshclam.service; \
+		for unit in clamav-freshclam.service clamav-freshclam-once.service \
+			clamav-freshclam-once.timer; do \
+			[ -e /etc/systemd/system/$$unit ] || ln -s /dev/null /etc/systemd/system/$$unit; \
+		done; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $$missing >/dev/null; \
 	fi

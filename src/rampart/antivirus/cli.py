@@ -10,6 +10,11 @@ from pathlib import Path
 
 from rampart.antivirus.config import DEFAULT_CONFIG
 
+FOUND_EXIT = 8
+"""`scan`'s exit status when it read every file and quarantined what it found: the scan
+did its job (its unit does not fail; the alert is the signal). 1: a file or folder could
+not be scanned. 0: every file read, nothing found."""
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `antivirus` subcommand and its actions."""
@@ -22,7 +27,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the host's antivirus settings (written by the antivirus role)",
     )
     actions = parser.add_subparsers(dest="antivirus_command", required=True, metavar="ACTION")
-    actions.add_parser("scan", help="scan every data set, quarantine what is found (the timer)")
+    actions.add_parser(
+        "scan",
+        help="scan every data set, quarantine what is found (the timer); exit 0 clean,"
+        f" {FOUND_EXIT} found and quarantined, 1 not every file scanned",
+    )
     actions.add_parser("status", help="write clamd's, the signatures' and the quarantine's metrics")
     actions.add_parser("quarantine", help="list the files held in quarantine")
     release = actions.add_parser("release", help="put a false positive back and allow it")
@@ -71,8 +80,9 @@ def dispatch(arguments: argparse.Namespace) -> int:
                 print(f"  quarantined {entry.path} ({entry.signature}) as {entry.id}")
             for error in result.errors:
                 print(f"  error: {error}")
-        failed = any(not result.success for result in results)
-        return 1 if failed or any(result.infected for result in results) else 0
+        if any(not result.success for result in results):
+            return 1
+        return FOUND_EXIT if any(result.infected for result in results) else 0
     if arguments.antivirus_command == "status":
         from rampart.antivirus.status import write_status
 

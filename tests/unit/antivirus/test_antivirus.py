@@ -200,6 +200,23 @@ def test_a_release_onto_a_path_taken_again_is_refused_and_moves_nothing(
     assert [held.id for held in quarantine.entries(config.quarantine_dir)] == [entry.id]
 
 
+def test_the_command_exits_8_when_it_found_and_quarantined_and_0_when_clean(
+    config: AntivirusConfig,
+) -> None:
+    settings = str(write_config(config))
+    infected = Path(config.scans[0].paths[0]) / "drop.com"
+    infected.write_bytes(signatures.EICAR)
+    found = subprocess.run(
+        [RAMPART, "antivirus", "--config", settings, "scan"], capture_output=True, text=True
+    )
+    assert found.returncode == 8, found.stdout + found.stderr
+    assert f"quarantined {infected} (Rampart.Test.EICAR.UNOFFICIAL)" in found.stdout
+    clean = subprocess.run(
+        [RAMPART, "antivirus", "--config", settings, "scan"], capture_output=True, text=True
+    )
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
 def test_a_missing_folder_makes_the_scan_incomplete_and_says_which(
     config: AntivirusConfig,
 ) -> None:
