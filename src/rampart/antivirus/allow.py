@@ -19,4 +19,4 @@ def allow(config: AntivirusConfig, entry: Entry) -> None:
     line = f"{entry.sha256}:{entry.size}:Rampart.Allowed.{entry.id}"
     if not any(existing.startswith(f"{entry.sha256}:") for existing in lines):
         write_atomically(path, "\n".join([*lines, line]) + "\n")
-    run(["clamdscan", f"--config-file={config.clamd_config}", "--reload"], timeout=120)
+    run([*config.clamdscan, "--reload"], timeout=120)

@@ -101,10 +101,11 @@ def dispatch(arguments: argparse.Namespace) -> int:
     from rampart.antivirus.status import write_status
     from rampart.journal import Journal
 
-    entry = quarantine.release(config.quarantine_dir, arguments.entry, _who())
+    who = _who()
+    entry = quarantine.release(config.quarantine_dir, arguments.entry, who)
     allow(config, entry)
     with Journal(config.journal, host=config.host) as journal:
-        journal.write("file_released", id=entry.id, path=entry.path, released_by=_who())
+        journal.write("file_released", id=entry.id, path=entry.path, released_by=who)
     write_status(config)
     print(f"{entry.path}: put back; its SHA-256 is allowed from now on")
     return 0

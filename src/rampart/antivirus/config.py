@@ -36,6 +36,11 @@ class AntivirusConfig:
     journal: Path
     clamd_config: Path
 
+    @property
+    def clamdscan(self) -> list[str]:
+        """clamdscan talking to this host's clamd (its socket is in clamd's settings)."""
+        return ["clamdscan", f"--config-file={self.clamd_config}"]
+
 
 def _scan(raw: Any, where: str) -> Scan:
     name = json_field(raw, "data_set", str, where)

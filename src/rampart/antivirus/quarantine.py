@@ -5,7 +5,7 @@ Each entry is `<quarantine>/<id>/` holding `manifest.json` (sha256, original pat
 group, mode, modification time, size, signature, data set, when) and `file`, the file's
 bytes with no permissions for anyone but root. The manifest is on disk before the file
 moves, so an interrupted quarantine leaves the file either where it was (the next scan
-finds it again) or in quarantine with its manifest; an entry without its file is dropped.
+finds it again) or in quarantine with its manifest; a move that fails removes its folder.
 """
 
 from __future__ import annotations
@@ -82,23 +82,24 @@ def quarantine(folder: Path, path: Path, signature: str, data_set: str) -> Entry
     place.mkdir(mode=0o700)
     write_atomically(place / MANIFEST, json.dumps(asdict(entry), indent=2) + "\n", mode=0o600)
     held = place / HELD
-    shutil.move(str(path), held)
+    try:
+        shutil.move(str(path), held)
+    except OSError:
+        if not held.exists():
+            shutil.rmtree(place, ignore_errors=True)  # the file stays where it was
+        raise
     os.chown(held, 0, 0, follow_symlinks=False)
     held.chmod(0o400)
     return entry
 
 
 def entries(folder: Path) -> list[Entry]:
-    """The files held, oldest first; a folder whose file never arrived is removed."""
-    found = []
-    for place in sorted(folder.iterdir()) if folder.is_dir() else []:
-        if place.name == RELEASED:
-            continue
-        if not (place / HELD).is_file():
-            shutil.rmtree(place, ignore_errors=True)
-            continue
-        found.append(_entry(place))
-    return found
+    """The files held, oldest first. A folder without its file yet (a quarantine under way,
+    or one cut short) is not an entry; listing changes nothing."""
+    places = sorted(folder.iterdir()) if folder.is_dir() else []
+    return [
+        _entry(place) for place in places if place.name != RELEASED and (place / HELD).is_file()
+    ]
 
 
 def _entry(place: Path) -> Entry:

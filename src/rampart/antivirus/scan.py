@@ -81,17 +81,15 @@ def scan_one(config: AntivirusConfig, scan: Scan) -> ScanResult:
     result.errors += [f"{path}: the data set's folder is missing" for path in missing]
     present = [path for path in scan.paths if path not in missing]
     if present:
-        argv = ["clamdscan", f"--config-file={config.clamd_config}", "--multiscan", "--fdpass"]
+        options = ["--multiscan", "--fdpass", "--no-summary", "--infected"]
         done = run(
-            [*argv, "--no-summary", "--infected", *present],
-            check=False,
-            timeout=SCAN_TIMEOUT_SECONDS,
+            [*config.clamdscan, *options, *present], check=False, timeout=SCAN_TIMEOUT_SECONDS
         )
         result.infected = parse(done.stdout)
-        if done.returncode not in (0, 1) or (done.returncode == 1 and not result.infected):
-            result.errors += errors_of(done.stderr) or [f"clamdscan exit {done.returncode}"]
-        else:
-            result.errors += errors_of(done.stderr)
+        # Exit 1 is "found"; without a FOUND line, or above 1, something else went wrong.
+        unexplained = done.returncode > 1 or (done.returncode == 1 and not result.infected)
+        fallback = [f"clamdscan exit {done.returncode}"] if unexplained else []
+        result.errors += errors_of(done.stderr) or fallback
     for path, signature in result.infected:
         try:
             entry = quarantine.quarantine(
