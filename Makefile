@@ -11,10 +11,12 @@ LAB_RELEASE ?= mixed
 # prometheus-alertmanager for amtool and a real Alertmanager in unit tests, chromium to
 # print the evaluation's PDF (and open its HTML in tests), poppler-utils to render the PDF,
 # ClamAV (sigtool, clamscan, clamd, clamdscan) for the antivirus' unit tests: Debian's
-# freshclam units are masked first, so the controller never fetches signatures itself.
+# freshclam units are masked first, so the controller never fetches signatures itself;
+# AIDE for the file integrity's unit tests, auditd (auditctl, ausearch and the daemon) for
+# the audit rules' test in this machine's real kernel.
 SYSTEM_PACKAGES := debootstrap systemd-container iproute2 nftables openssh-client \
 	apt-cacher-ng python3-venv prometheus prometheus-alertmanager chromium poppler-utils \
-	clamav clamav-daemon clamdscan
+	clamav clamav-daemon clamdscan aide auditd
 PYTHON_SOURCES := src exporters tests plugins
 # Tools of the venv first (testinfra calls ansible-inventory from PATH).
 export PATH := $(CURDIR)/$(BIN):$(PATH)

@@ -26,6 +26,7 @@ SUBCOMMANDS = (
     "rampart.evidence.cli",
     "rampart.status.cli",
     "rampart.antivirus.cli",
+    "rampart.audit.cli",
 )
 
 

@@ -66,6 +66,10 @@ EVENTS: dict[str, str] = {
     "scan_finished": "a data set's antivirus scan ended: files, bytes, seconds, infected, errors",
     "file_quarantined": "an infected file moved into the quarantine: its manifest's fields",
     "file_released": "a quarantined file was put back as a false positive, and by whom",
+    # File integrity (REG-4.2.3).
+    "integrity_baseline": "AIDE's first baseline of the host was made: by whom, its SHA-256",
+    "integrity_accepted": "reviewed changes became AIDE's baseline: by whom, why, which"
+    " files (added, removed, changed), the new baseline's SHA-256",
 }
 
 

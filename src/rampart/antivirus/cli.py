@@ -4,11 +4,10 @@ false positive on a host, and the signature feed on the mirror (REG-4.2.4)."""
 from __future__ import annotations
 
 import argparse
-import os
-import pwd
 from pathlib import Path
 
 from rampart.antivirus.config import DEFAULT_CONFIG
+from rampart.caller import operator_name
 
 FOUND_EXIT = 8
 """`scan`'s exit status when it read every file and quarantined what it found: the scan
@@ -101,7 +100,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
     from rampart.antivirus.status import write_status
     from rampart.journal import Journal
 
-    who = _who()
+    who = operator_name()
     entry = quarantine.release(config.quarantine_dir, arguments.entry, who)
     allow(config, entry)
     with Journal(config.journal, host=config.host) as journal:
@@ -109,14 +108,3 @@ def dispatch(arguments: argparse.Namespace) -> int:
     write_status(config)
     print(f"{entry.path}: put back; its SHA-256 is allowed from now on")
     return 0
-
-
-def _who() -> str:
-    """The person behind the command: sudo's caller, else the login."""
-    name = os.environ.get("SUDO_USER")
-    if name:
-        return name
-    try:
-        return pwd.getpwuid(os.getuid())[0]
-    except KeyError:
-        return str(os.getuid())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rampart.inventory import Inventory
-from rampart.plan import accounts, alerting, antivirus, firewall, monitoring
+from rampart.plan import accounts, alerting, antivirus, audit, firewall, monitoring
 from rampart.plan.addresses import address, hosts_of
 from rampart.plan.data_sets import held_by, retention
 from rampart.plan.model import HostPlan, PlanError
@@ -36,6 +36,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         monitoring_web=monitoring.monitoring_web(inventory, host),
         antivirus=antivirus.antivirus_plan(inventory, held),
         signature_mirror=mirror,
+        audit=audit.audit_plan(inventory, host, held),
     )
 
 

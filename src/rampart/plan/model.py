@@ -160,6 +160,36 @@ class SignatureMirror:
 
 
 @dataclass(frozen=True)
+class AuditRule:
+    """One kernel audit rule (auditctl's arguments) and the key its events carry."""
+
+    clause: str
+    topic: str
+    """What it records, in words (the rules file's comment)."""
+    key: str
+    arguments: tuple[str, ...]
+    """auditctl's arguments without the key."""
+
+    @property
+    def line(self) -> str:
+        """The rule as a line of an audit rules file (and of `auditctl -l`)."""
+        return " ".join((*self.arguments, "-k", self.key))
+
+
+@dataclass(frozen=True)
+class AuditPlan:
+    """The security audit's controls on a host (REG-4.2.3): the kernel audit rules, and
+    what AIDE's file integrity baseline covers and where its digest is kept."""
+
+    rules: tuple[AuditRule, ...]
+    integrity_paths: tuple[str, ...]
+    integrity_excludes: tuple[str, ...]
+    digest_host: str | None
+    """The host that keeps the digest of this host's AIDE baseline (a backup server, or a
+    monitoring host for the backup server itself); None when the fleet has no other."""
+
+
+@dataclass(frozen=True)
 class HostPlan:
     """Everything the inventory says one host gets."""
 
@@ -194,6 +224,9 @@ class HostPlan:
     rampart_antivirus."""
     signature_mirror: SignatureMirror | None = None
     """The signature mirror; None except on the inventory's mirror host."""
+    audit: AuditPlan | None = None
+    """The kernel audit rules and the file integrity baseline; host_plan gives every host
+    one."""
 
     @property
     def backed_up(self) -> tuple[DataSetPlan, ...]:

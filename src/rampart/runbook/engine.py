@@ -5,8 +5,6 @@ to the journal as it happens; the report and the metrics are made from the journ
 
 from __future__ import annotations
 
-import getpass
-import os
 import secrets
 import signal
 import socket
@@ -20,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from rampart.caller import operator_name
 from rampart.errors import ConfigError, RampartError
 from rampart.interrupts import raised_on_signals
 from rampart.inventory import load_inventory
@@ -78,11 +77,6 @@ def new_run_id(runbook: Runbook) -> str:
 def runner_name() -> str:
     """This machine's short host name, as the inventory would name it."""
     return socket.gethostname().split(".")[0]
-
-
-def operator_name() -> str:
-    """Who runs it: the sudo user when there is one, else the login name."""
-    return os.environ.get("SUDO_USER") or getpass.getuser()
 
 
 def start(runbook: Runbook, options: RunOptions) -> RunOutcome:

@@ -53,8 +53,20 @@ def antivirus(plan: HostPlan) -> dict[str, Any]:
     return {"antivirus": data["antivirus"], "signature_mirror": data["signature_mirror"]}
 
 
+def audit(plan: HostPlan) -> dict[str, Any]:
+    """What roles/audit writes: the kernel rules' lines, AIDE's paths, the digest's keeper."""
+    assert plan.audit is not None
+    return {
+        "rules": [f"{rule.clause} {rule.topic}: {rule.line}" for rule in plan.audit.rules],
+        "integrity_paths": list(plan.audit.integrity_paths),
+        "integrity_excludes": list(plan.audit.integrity_excludes),
+        "digest_host": plan.audit.digest_host,
+    }
+
+
 PER_HOST = {
     "alerting": alerting,
+    "audit": audit,
     "antivirus": antivirus,
     "firewall": firewall,
     "access": access,
