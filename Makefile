@@ -30,7 +30,7 @@ help:
 	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
 	@echo "make rules  regenerate monitoring/rules/availability.yml and controls.yml from Python"
 	@echo "make dashboards  regenerate monitoring/dashboards/*.json from their Python source"
-	@echo "make bench  the lab's, the prober's, the evaluation's and the antivirus' figures (tests/benchmarks)"
+	@echo "make bench  the lab's, the prober's, the evaluation's, the antivirus' and the file integrity's figures (tests/benchmarks)"
 
 system-packages:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -94,3 +94,4 @@ bench: system-packages venv
 	$(BIN)/python -m tests.benchmarks.prober_benchmark
 	$(BIN)/python -m tests.benchmarks.evaluation_benchmark
 	$(BIN)/python -m tests.benchmarks.antivirus_benchmark
+	$(BIN)/python -m tests.benchmarks.audit_benchmark

@@ -26,9 +26,11 @@ from rampart.inventory import DataClassPolicy, Retention
 from rampart.plan.audit import audit_rules
 from rampart.plan.model import DataSetPlan
 from tests.integration.backup_helpers import metrics
-from tests.integration.conftest import FLEET, playbook
+from tests.integration.conftest import FLEET, playbook, rampart
+from tests.integration.test_access import connection, login
 from tests.integration.test_monitoring import api
 
+__all__ = ["connection"]  # the lab's addresses and people's keys (test_access's fixture)
 STATE = "/var/lib/rampart/integrity"
 DIGESTS = "/var/lib/rampart/integrity-digests"
 
@@ -191,3 +193,105 @@ def test_a_baseline_replaced_by_hand_stops_the_converge(
     finally:
         oa.run(f"mv {STATE}/aide.db.kept {STATE}/aide.db")
     assert json.loads(oa.check_output("rampart audit digest"))["record"] is not None
+
+
+@pytest.fixture
+def unlisted_listener(hosts: dict[str, testinfra.host.Host]) -> Iterator[int]:
+    """A program listening on hr-01 on a port no catalog entry gives it (the firewall
+    drops it; the audit sees the socket)."""
+    port = 4444
+    hr = hosts["hr-01"]
+    unit = "rampart-test-listener"
+    hr.check_output(f"systemd-run --unit {unit} python3 -m http.server {port} --bind 0.0.0.0")
+    wait_for(lambda: hr.socket(f"tcp://0.0.0.0:{port}").is_listening, 20, "the listener")
+    yield port
+    hr.run(f"systemctl stop {unit}")
+
+
+def browser_text(page: Path, tmp_path: Path) -> str:
+    """The page as headless Chromium reads it (its DOM after loading), failing on any
+    console error."""
+    browser = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert browser.returncode == 0, browser.stderr[-2000:]
+    assert "CONSOLE" not in browser.stderr and "Uncaught" not in browser.stderr
+    return browser.stdout
+
+
+def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
+    hosts: dict[str, testinfra.host.Host],
+    unlisted_listener: int,
+    connection: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    sudo = login(connection, "alice", "hr-01", "sudo -n /usr/bin/id -u")
+    assert sudo.returncode == 0 and sudo.stdout.strip() == "0", sudo.stderr
+    reports = tmp_path / "reports"
+    started = time.monotonic()
+    first = rampart("audit", "run", "--output", str(reports), "--json", check=False)
+    seconds = time.monotonic() - started
+    assert first.returncode == 8, first.stderr[-2000:]
+    document = json.loads(first.stdout)
+    print(f"fleet audit of {len(document['hosts'])} hosts: {seconds:.1f} s")
+    listeners = [f for f in document["findings"] if f["check"] == "unlisted listener"]
+    assert [(f["host"], f["subject"]) for f in listeners] == [
+        ("hr-01", f"tcp/{unlisted_listener}")
+    ]  # and no other: every other listener of the fleet is in the catalog
+    assert "python3 listens on 0.0.0.0" in listeners[0]["detail"] and listeners[0]["new"]
+    uses = [u for u in document["activity"]["hr-01"]["sudo"] if u["user"] == "alice"]
+    assert any(u["command"] == "/usr/bin/id -u" and u["as"] == "root" for u in uses), uses
+    assert uses[-1]["time"].startswith(time.strftime("%Y-%m-%d", time.gmtime()))
+    logins = {login["user"] for login in document["activity"]["hr-01"]["logins"]}
+    assert "alice" in logins
+    # The dated files, their sums, the copy on the backup server, the page in a browser.
+    [sums] = reports.glob("audit-*.sha256")
+    checked = subprocess.run(["sha256sum", "-c", sums.name], cwd=reports, capture_output=True)
+    assert checked.returncode == 0, checked.stdout
+    kept = hosts["backup-01"].check_output(
+        f"cd /var/lib/rampart/audit-reports && sha256sum -c {sums.name}"
+    )
+    assert kept.count(": OK") == 2
+    page = browser_text(sums.with_suffix(".html"), tmp_path)
+    assert f"tcp/{unlisted_listener}" in page and "/usr/bin/id -u" in page
+    found = metrics(hosts["hr-01"], "rampart_audit_report")
+    assert found['rampart_audit_new_findings{severity="high"}'] >= 1
+    # The same finding in the next report is no longer new.
+    again = json.loads(
+        rampart("audit", "run", "--output", str(reports), "--json", check=False).stdout
+    )
+    [listener] = [f for f in again["findings"] if f["check"] == "unlisted listener"]
+    assert not listener["new"]
+    found = metrics(hosts["hr-01"], "rampart_audit_report")
+    assert found['rampart_audit_new_findings{severity="high"}'] == 0
+
+
+def test_the_drill_host_runs_the_monthly_audit_and_keeps_the_report(
+    hosts: dict[str, testinfra.host.Host],
+) -> None:
+    mon = hosts["mon-01"]
+    assert mon.service("rampart-audit-run.timer").is_enabled
+    started = mon.run("systemctl start rampart-audit-run.service")
+    assert started.rc == 0, mon.run("journalctl -u rampart-audit-run -n 20").stdout
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    sums = mon.check_output(f"cat /var/lib/rampart/audit-reports/audit-{day}.sha256")
+    kept = hosts["backup-01"].check_output(f"cat /var/lib/rampart/audit-reports/audit-{day}.sha256")
+    assert sums == kept
+    report = json.loads(mon.check_output(f"cat /var/lib/rampart/audit-reports/audit-{day}.json"))
+    assert report["hosts"] == sorted(FLEET)
+    unreachable = [f for f in report["findings"] if f["check"] == "host unreachable"]
+    assert unreachable == []

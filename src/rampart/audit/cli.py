@@ -7,6 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
+from rampart.ansible_config import add_inventory_option, inventory_path
 from rampart.audit.config import DEFAULT_CONFIG
 from rampart.caller import operator_name
 
@@ -38,10 +39,39 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     accept.add_argument("--reason", required=True, help="why the changes are right (a ticket)")
     actions.add_parser("digest", help="the baseline's SHA-256 and the record behind it (JSON)")
     actions.add_parser("status", help="write the kernel audit rules' metrics")
+    run = actions.add_parser(
+        "run",
+        help="audit every host of the inventory (from the controller or the drill host);"
+        " exit 8 when there are high findings",
+    )
+    add_inventory_option(run)
+    run.add_argument(
+        "--days", type=positive_days, default=31, help="logins and sudo use of the last N days"
+    )
+    run.add_argument("--json", action="store_true", help="print the report as JSON")
+    run.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="write audit-DATE.{json,html,sha256} into DIR (new findings are those not in"
+        " the newest earlier report there) and keep them on the backup server",
+    )
+
+
+def positive_days(text: str) -> int:
+    """--days: a whole number of days from 1 up."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days from 1 up")
+    return int(text)
 
 
 def dispatch(arguments: argparse.Namespace) -> int:
     """Run one audit action."""
+    if arguments.audit_command == "run":
+        from rampart.audit.run import run_audit
+
+        path = inventory_path(arguments.inventory)
+        return run_audit(path, arguments.days, arguments.json, arguments.output)
     from rampart.audit import integrity, kernel
     from rampart.audit.config import load_config
 

@@ -1,0 +1,189 @@
+"""The security audit's findings on one host, from what host_facts.py saw there and the
+host's plan (REG-4.2.3). Pure functions on plain data, so they are tested without hosts.
+
+Severity: `high` is a rule violation or a known vulnerability (an unlisted listener, a
+changed system file, a pending security update, a login the directory does not allow);
+`medium` is a sign to look into (repeated failed logins, refused sudo, a check that could
+not run); `low` is a control that cannot work here (the kernel does not audit).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rampart.plan.model import HostPlan
+
+SEVERITIES = ("high", "medium", "low")
+SSH_PORT = 22
+EPHEMERAL_UDP = 32768
+"""Unconnected UDP sockets from here up are clients' (the kernel's ephemeral range)."""
+FAILED_LOGINS_LIMIT = 5
+"""Failed logins from one address as one user, in the period, that make a finding."""
+INTEGRITY_ERROR_EXIT = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the audit found on a host."""
+
+    host: str
+    clause: str
+    severity: str
+    check: str
+    subject: str
+    detail: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes it the same finding in the next report."""
+        return (self.host, self.check, self.subject)
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def listener_findings(plan: HostPlan, listeners: list[Mapping[str, Any]]) -> list[Finding]:
+    """Every socket reachable from the network on a port the catalog does not list."""
+    listed = {(rule.protocol, rule.port) for rule in plan.port_rules} | {("tcp", SSH_PORT)}
+    found = []
+    for socket in listeners:
+        protocol, port = str(socket["protocol"]), int(socket["port"])
+        if _loopback(str(socket["address"])) or (protocol, port) in listed:
+            continue
+        if protocol == "udp" and port >= EPHEMERAL_UDP:
+            continue
+        found.append(
+            Finding(
+                plan.host,
+                "REG-4.2.4",
+                "high",
+                "unlisted listener",
+                f"{protocol}/{port}",
+                f"{socket['process']} listens on {socket['address']}:{port}, a port no"
+                " catalog service or platform port gives this host",
+            )
+        )
+    return found
+
+
+def login_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
+    """Logins of accounts the directory does not let in here, repeated failed logins, sudo
+    refused."""
+    allowed = {account.username for account in plan.accounts} | {"root"}
+    found = []
+    for user, source in sorted({(login["user"], login["from"]) for login in facts["logins"]}):
+        if user not in allowed:
+            found.append(
+                Finding(
+                    plan.host,
+                    "REG-6.2.3",
+                    "high",
+                    "login not allowed by the directory",
+                    f"{user} from {source}",
+                    f"{user} logged in from {source}; the people directory gives no login here",
+                )
+            )
+    failures = Counter((entry["user"], entry["from"]) for entry in facts["failed_logins"])
+    for (user, source), count in sorted(failures.items()):
+        if count >= FAILED_LOGINS_LIMIT:
+            found.append(
+                Finding(
+                    plan.host,
+                    "REG-4.2.1",
+                    "medium",
+                    "repeated failed logins",
+                    f"{user} from {source}",
+                    f"{count} failed logins as {user} from {source}",
+                )
+            )
+    for entry in facts["sudo"]:
+        if entry["problem"]:
+            found.append(
+                Finding(
+                    plan.host,
+                    "REG-4.2.1",
+                    "medium",
+                    "sudo refused",
+                    f"{entry['user']}: {entry['command']}",
+                    f"{entry['user']}: {entry['problem']}",
+                )
+            )
+    return found
+
+
+def integrity_findings(host: str, integrity: Mapping[str, Any]) -> list[Finding]:
+    """Each path that differs from AIDE's baseline; a check that could not run."""
+    if integrity["status"] is None:
+        return [Finding(host, "REG-4.2.3", "medium", "file integrity", "not installed", "no AIDE")]
+    if integrity["status"] not in (0, 8):
+        why = integrity.get("error") or f"exit {integrity['status']}"
+        return [Finding(host, "REG-4.2.3", "medium", "file integrity", "check failed", why)]
+    found = []
+    for line in integrity["changes"]:
+        change, path = line.split(" ", 1)
+        found.append(
+            Finding(
+                host,
+                "REG-4.2.3",
+                "high",
+                "file changed against the baseline",
+                path,
+                f"{change} since the baseline; accept it only with the reviewed change"
+                " (`rampart audit accept --reason`)",
+            )
+        )
+    return found
+
+
+def update_findings(host: str, updates: list[Mapping[str, Any]]) -> list[Finding]:
+    """Each package with a pending security update."""
+    return [
+        Finding(
+            host,
+            "REG-4.2.3",
+            "high",
+            "pending security update",
+            str(update["package"]),
+            f"{update['installed'] or '?'} installed, {update['available']} from {update['suite']}",
+        )
+        for update in updates
+    ]
+
+
+def host_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
+    """Everything the audit finds on one host, most severe first."""
+    found = [
+        *listener_findings(plan, facts["listeners"]),
+        *login_findings(plan, facts),
+        *integrity_findings(plan.host, facts["integrity"]),
+        *update_findings(plan.host, facts["security_updates"]),
+    ]
+    if not facts["kernel_audits"]:
+        found.append(
+            Finding(
+                plan.host,
+                "REG-4.2.3",
+                "low",
+                "kernel audit",
+                "not available",
+                "the kernel's audit interface does not answer here (a container): auditd"
+                " cannot record who changed what",
+            )
+        )
+    return sorted(found, key=lambda finding: SEVERITIES.index(finding.severity))
+
+
+def unreachable(host: str, why: str) -> Finding:
+    """A host the audit could not read: nothing on it is known."""
+    return Finding(host, "REG-4.2.3", "high", "host unreachable", host, why)

@@ -1,0 +1,209 @@
+"""Runs ON a host (sent over SSH to its python3): print what the security audit reads there
+as JSON. Standard library only, Python 3.9+.
+
+- listeners: every listening TCP socket and bound UDP socket (/proc/net), with the process
+  that holds it;
+- logins, failed logins and sudo use since a time, from the journal (sshd and sudo);
+- the file integrity check (`rampart audit check`, where Rampart is installed);
+- packages with pending updates from a security suite (`apt-get -s upgrade`, on the
+  package lists as they are: the audit does not refresh them);
+- whether the kernel's audit interface answers here.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TCP_LISTEN = "0A"
+UDP_UNCONNECTED = "07"
+SSHD = ("sshd", "sshd-session")
+ACCEPTED = re.compile(r"^Accepted (\S+) for (\S+) from (\S+) port \d+")
+FAILED = re.compile(r"^(?:Failed \S+ for (?:invalid user )?(\S+)|Invalid user (\S*)) from (\S+)")
+SUDO = re.compile(r"^\s*(\S+) : (?:(.*?) ; )?TTY=\S+ ; PWD=\S+ ; USER=(\S+) ; COMMAND=(.*)$")
+SECURITY_UPDATE = re.compile(r"^Inst (\S+) (?:\[(\S+)\] )?\((\S+) ([^)]*-security[^)]*)\)")
+RAMPART = "/usr/local/bin/rampart"
+
+
+def _address(hex_address: str) -> str:
+    """An address of /proc/net/{tcp,udp}{,6}: 32-bit words in the host's (little-endian)
+    byte order."""
+    raw = bytes.fromhex(hex_address)
+    if len(raw) == 4:
+        return str(ipaddress.IPv4Address(raw[::-1]))
+    words = b"".join(raw[index : index + 4][::-1] for index in range(0, 16, 4))
+    return str(ipaddress.IPv6Address(words))
+
+
+def _socket_owners() -> dict[str, str]:
+    """Socket inode -> the command name of a process holding it."""
+    owners: dict[str, str] = {}
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            name = (process / "comm").read_text().strip()
+            for descriptor in (process / "fd").iterdir():
+                target = str(descriptor.readlink())
+                if target.startswith("socket:["):
+                    owners.setdefault(target[8:-1], name)
+        except OSError:
+            continue
+    return owners
+
+
+def listeners() -> list[dict[str, object]]:
+    """The host's listening sockets: protocol, address, port, process."""
+    owners = _socket_owners()
+    found = []
+    for protocol, state in (("tcp", TCP_LISTEN), ("udp", UDP_UNCONNECTED)):
+        for suffix in ("", "6"):
+            try:
+                lines = Path(f"/proc/net/{protocol}{suffix}").read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                fields = line.split()
+                if len(fields) < 10 or fields[3] != state:
+                    continue
+                address, port = fields[1].split(":")
+                found.append(
+                    {
+                        "protocol": protocol,
+                        "address": _address(address),
+                        "port": int(port, 16),
+                        "process": owners.get(fields[9], "?"),
+                    }
+                )
+    unique = {(item["protocol"], item["address"], item["port"]): item for item in found}
+    return [unique[key] for key in sorted(unique, key=str)]
+
+
+def journal(since: str) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
+    """Logins, failed logins and sudo use since `since` (journalctl's --since)."""
+    argv = ["journalctl", "--no-pager", "-o", "json", f"--since={since}"]
+    argv += [f"SYSLOG_IDENTIFIER={name}" for name in (*SSHD, "sudo")]
+    try:
+        output = subprocess.run(argv, capture_output=True, text=True, check=False).stdout
+    except OSError:  # no journal here
+        output = ""
+    logins, failed, sudo = [], [], []
+    for line in output.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        message = entry.get("MESSAGE")
+        if not isinstance(message, str):
+            continue
+        when = str(int(entry.get("__REALTIME_TIMESTAMP", "0")) / 1e6)
+        if entry.get("SYSLOG_IDENTIFIER") == "sudo":
+            match = SUDO.match(message)
+            if match:
+                sudo.append(
+                    {
+                        "time": when,
+                        "user": match.group(1),
+                        "problem": match.group(2) or "",
+                        "as": match.group(3),
+                        "command": match.group(4)[:200],
+                    }
+                )
+            continue
+        accepted = ACCEPTED.match(message)
+        if accepted:
+            logins.append(
+                {
+                    "time": when,
+                    "method": accepted.group(1),
+                    "user": accepted.group(2),
+                    "from": accepted.group(3),
+                }
+            )
+            continue
+        failure = FAILED.match(message)
+        if failure:
+            user = failure.group(1) or failure.group(2) or "?"
+            failed.append({"time": when, "user": user, "from": failure.group(3)})
+    return logins, failed, sudo
+
+
+def integrity() -> dict[str, object]:
+    """The file integrity check's answer: its exit status and the paths it lists."""
+    if not Path(RAMPART).exists():
+        return {"status": None, "changes": []}
+    result = subprocess.run([RAMPART, "audit", "check"], capture_output=True, text=True)
+    changes = [
+        line
+        for line in result.stdout.splitlines()
+        if line.split(" ", 1)[0] in ("added", "removed", "changed")
+    ]
+    error = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+    return {"status": result.returncode, "changes": changes, "error": error}
+
+
+def security_updates() -> list[dict[str, str]]:
+    """Packages an upgrade would take from a security suite, on the lists as they are."""
+    result = subprocess.run(
+        ["apt-get", "-s", "-o", "Debug::NoLocking=1", "upgrade"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+    updates = []
+    for line in result.stdout.splitlines():
+        match = SECURITY_UPDATE.match(line)
+        if match:
+            updates.append(
+                {
+                    "package": match.group(1),
+                    "installed": match.group(2) or "",
+                    "available": match.group(3),
+                    "suite": match.group(4).split(" [", 1)[0],
+                }
+            )
+    return updates
+
+
+def lists_age_seconds() -> float | None:
+    """How old the package lists are (the stamp of the last refresh)."""
+    stamp = Path("/var/lib/apt/periodic/update-success-stamp")
+    try:
+        return time.time() - stamp.stat().st_mtime
+    except OSError:
+        return None
+
+
+def kernel_audits() -> bool:
+    """Whether the kernel's audit interface answers here."""
+    try:
+        return subprocess.run(["auditctl", "-s"], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def main() -> None:
+    """Print the facts since the time given (journalctl's --since; default a month)."""
+    since = sys.argv[1] if len(sys.argv) > 1 else "-31d"
+    logins, failed, sudo = journal(since)
+    document = {
+        "listeners": listeners(),
+        "logins": logins,
+        "failed_logins": failed,
+        "sudo": sudo,
+        "integrity": integrity(),
+        "security_updates": security_updates(),
+        "package_lists_age_seconds": lists_age_seconds(),
+        "kernel_audits": kernel_audits(),
+    }
+    json.dump(document, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
