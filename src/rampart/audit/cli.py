@@ -50,6 +50,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     run.add_argument("--json", action="store_true", help="print the report as JSON")
     run.add_argument(
+        "--lynis",
+        action="store_true",
+        help="run Lynis on every host too (a few minutes): its hardening index and warnings",
+    )
+    run.add_argument(
         "--output",
         type=Path,
         metavar="DIR",
@@ -71,7 +76,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from rampart.audit.run import run_audit
 
         path = inventory_path(arguments.inventory)
-        return run_audit(path, arguments.days, arguments.json, arguments.output)
+        return run_audit(path, arguments.days, arguments.json, arguments.output, arguments.lynis)
     from rampart.audit import integrity, kernel
     from rampart.audit.config import load_config
 

@@ -23,7 +23,8 @@ EPHEMERAL_UDP = 32768
 """Unconnected UDP sockets from here up are clients' (the kernel's ephemeral range)."""
 FAILED_LOGINS_LIMIT = 5
 """Failed logins from one address as one user, in the period, that make a finding."""
-INTEGRITY_ERROR_EXIT = 1
+HARDENING_INDEX_GOAL = 80
+"""Lynis' hardening index every host should reach (issue 12); below it is a finding."""
 
 
 @dataclass(frozen=True)
@@ -54,27 +55,31 @@ def _loopback(address: str) -> bool:
 
 
 def listener_findings(plan: HostPlan, listeners: list[Mapping[str, Any]]) -> list[Finding]:
-    """Every socket reachable from the network on a port the catalog does not list."""
+    """Every port reachable from the network that the catalog does not list (one finding
+    a port, naming each address and program on it)."""
     listed = {(rule.protocol, rule.port) for rule in plan.port_rules} | {("tcp", SSH_PORT)}
-    found = []
+    unlisted: dict[tuple[str, int], list[str]] = {}
     for socket in listeners:
         protocol, port = str(socket["protocol"]), int(socket["port"])
         if _loopback(str(socket["address"])) or (protocol, port) in listed:
             continue
         if protocol == "udp" and port >= EPHEMERAL_UDP:
             continue
-        found.append(
-            Finding(
-                plan.host,
-                "REG-4.2.4",
-                "high",
-                "unlisted listener",
-                f"{protocol}/{port}",
-                f"{socket['process']} listens on {socket['address']}:{port}, a port no"
-                " catalog service or platform port gives this host",
-            )
+        unlisted.setdefault((protocol, port), []).append(
+            f"{socket['process']} listens on {socket['address']}"
         )
-    return found
+    return [
+        Finding(
+            plan.host,
+            "REG-4.2.4",
+            "high",
+            "unlisted listener",
+            f"{protocol}/{port}",
+            f"{', '.join(sorted(set(where)))}: a port no catalog service or platform port"
+            " gives this host",
+        )
+        for (protocol, port), where in sorted(unlisted.items())
+    ]
 
 
 def login_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
@@ -161,6 +166,30 @@ def update_findings(host: str, updates: list[Mapping[str, Any]]) -> list[Finding
     ]
 
 
+def lynis_findings(host: str, lynis: Mapping[str, Any] | None) -> list[Finding]:
+    """Lynis' warnings, and a hardening index below the goal."""
+    if lynis is None:
+        return []
+    found = [
+        Finding(host, "REG-4.2.3", "medium", "Lynis warning", w["test"], w["text"])
+        for w in lynis["warnings"]
+    ]
+    index = lynis["hardening_index"]
+    if index is None or index < HARDENING_INDEX_GOAL:
+        found.append(
+            Finding(
+                host,
+                "REG-4.2.3",
+                "medium",
+                "Lynis hardening index",
+                "below the goal",
+                f"{index} (goal {HARDENING_INDEX_GOAL}); its suggestions:"
+                f" {', '.join(s['test'] for s in lynis['suggestions'])}",
+            )
+        )
+    return found
+
+
 def host_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
     """Everything the audit finds on one host, most severe first."""
     found = [
@@ -168,6 +197,7 @@ def host_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
         *login_findings(plan, facts),
         *integrity_findings(plan.host, facts["integrity"]),
         *update_findings(plan.host, facts["security_updates"]),
+        *lynis_findings(plan.host, facts.get("lynis")),
     ]
     if not facts["kernel_audits"]:
         found.append(

@@ -7,7 +7,9 @@ as JSON. Standard library only, Python 3.9+.
 - the file integrity check (`rampart audit check`, where Rampart is installed);
 - packages with pending updates from a security suite (`apt-get -s upgrade`, on the
   package lists as they are: the audit does not refresh them);
-- whether the kernel's audit interface answers here.
+- whether the kernel's audit interface answers here;
+- with `lynis` as the second argument: Lynis' hardening index, warnings and suggestions
+  (from its lynis-report.dat).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ FAILED = re.compile(r"^(?:Failed \S+ for (?:invalid user )?(\S+)|Invalid user (\
 SUDO = re.compile(r"^\s*(\S+) : (?:(.*?) ; )?TTY=\S+ ; PWD=\S+ ; USER=(\S+) ; COMMAND=(.*)$")
 SECURITY_UPDATE = re.compile(r"^Inst (\S+) (?:\[(\S+)\] )?\((\S+) ([^)]*-security[^)]*)\)")
 RAMPART = "/usr/local/bin/rampart"
+LYNIS_DIR = Path("/var/lib/rampart/lynis")
 
 
 def _address(hex_address: str) -> str:
@@ -188,6 +191,34 @@ def kernel_audits() -> bool:
         return False
 
 
+def lynis() -> dict[str, object] | None:
+    """Lynis' verdict on the host: hardening index, warnings, suggestions (None without
+    Lynis)."""
+    LYNIS_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    report = LYNIS_DIR / "lynis-report.dat"
+    argv = ["lynis", "audit", "system", "--quick", "--no-colors", "--quiet"]
+    argv += ["--report-file", str(report), "--logfile", str(LYNIS_DIR / "lynis.log")]
+    try:
+        subprocess.run(argv, capture_output=True, text=True, check=False)
+        lines = report.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    index = None
+    notes: dict[str, list[dict[str, str]]] = {"warning[]": [], "suggestion[]": []}
+    for line in lines:
+        key, _, value = line.partition("=")
+        if key == "hardening_index" and value.isdigit():
+            index = int(value)
+        elif key in notes:
+            test, _, rest = value.partition("|")
+            notes[key].append({"test": test, "text": rest.split("|", 1)[0]})
+    return {
+        "hardening_index": index,
+        "warnings": notes["warning[]"],
+        "suggestions": notes["suggestion[]"],
+    }
+
+
 def main() -> None:
     """Print the facts since the time given (journalctl's --since; default a month)."""
     since = sys.argv[1] if len(sys.argv) > 1 else "-31d"
@@ -201,6 +232,7 @@ def main() -> None:
         "security_updates": security_updates(),
         "package_lists_age_seconds": lists_age_seconds(),
         "kernel_audits": kernel_audits(),
+        "lynis": lynis() if sys.argv[2:3] == ["lynis"] else None,
     }
     json.dump(document, sys.stdout)
 

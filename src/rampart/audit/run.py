@@ -49,30 +49,30 @@ class HostAudit:
     facts: dict[str, Any] | None
 
 
-def gather(inventory: Inventory, host: str, since: float) -> dict[str, Any]:
-    """What host_facts.py reports on `host`, from `since` (Unix time) on."""
+def gather(inventory: Inventory, host: str, since: float, lynis: bool) -> dict[str, Any]:
+    """What host_facts.py reports on `host`, from `since` (Unix time) on; with Lynis."""
     target = target_from_vars(host, inventory.hosts[host].vars)
     script = resources.files("rampart.audit").joinpath("host_facts.py").read_text("utf-8")
-    command = shlex.join(["python3", "-", f"@{int(since)}"])
+    command = shlex.join(["python3", "-", f"@{int(since)}", *(["lynis"] if lynis else [])])
     text = output_of(target, command, timeout=COMMAND_TIMEOUT_SECONDS, input_text=script)
     document: dict[str, Any] = json.loads(text)
     return document
 
 
-def audit_host(inventory: Inventory, host: str, since: float) -> HostAudit:
+def audit_host(inventory: Inventory, host: str, since: float, lynis: bool) -> HostAudit:
     """Gather and judge one host; an unreachable host is a finding of its own."""
     try:
-        facts = gather(inventory, host, since)
+        facts = gather(inventory, host, since, lynis)
     except (RemoteError, ValueError) as error:
         return HostAudit(host, [unreachable(host, str(error).splitlines()[0][:160])], None)
     return HostAudit(host, host_findings(host_plan(inventory, host), facts), facts)
 
 
-def audit_fleet(inventory: Inventory, since: float) -> list[HostAudit]:
+def audit_fleet(inventory: Inventory, since: float, lynis: bool) -> list[HostAudit]:
     """Every host's audit, by host name, the hosts read side by side."""
     hosts = sorted(inventory.hosts)
     with ThreadPoolExecutor(max_workers=PARALLEL_HOSTS) as pool:
-        return list(pool.map(lambda host: audit_host(inventory, host, since), hosts))
+        return list(pool.map(lambda host: audit_host(inventory, host, since, lynis), hosts))
 
 
 def control_findings(inventory: Inventory) -> list[Finding]:
@@ -187,6 +187,11 @@ def report_document(
         "by_clause": dict(sorted(by_clause.items())),
         "findings": findings,
         "activity": {audit.host: activity(audit.facts) for audit in audits},
+        "hardening_index": {
+            audit.host: (audit.facts.get("lynis") or {}).get("hardening_index")
+            for audit in audits
+            if audit.facts is not None and audit.facts.get("lynis") is not None
+        },
     }
 
 
@@ -206,6 +211,10 @@ def table(document: dict[str, Any]) -> str:
     ]
     summary = document["summary"]
     counts = ", ".join(f"{summary[severity]} {severity}" for severity in SEVERITIES)
+    lines += [
+        f"Lynis hardening index of {host}: {index}"
+        for host, index in document["hardening_index"].items()
+    ]
     lines.append(
         f"security audit of {len(document['hosts'])} host(s) since {document['since']}:"
         f" {counts} ({summary['new_high']} new high)"
@@ -228,7 +237,13 @@ def publish(inventory: Inventory, audits: list[HostAudit], document: dict[str, A
             findings.add(sum(f["severity"] == severity for f in mine), severity=severity)
             new.add(sum(f["severity"] == severity and f["new"] for f in mine), severity=severity)
         stamp = Family("rampart_audit_report_timestamp_seconds", "When the last audit ran.")
-        text = render([findings, new, stamp.add(round(made))])
+        index = Family(
+            "rampart_audit_lynis_hardening_index", "Lynis' hardening index at the last audit."
+        )
+        score = document["hardening_index"].get(audit.host)
+        if score is not None:
+            index.add(score)
+        text = render([findings, new, stamp.add(round(made)), index])
         target = target_from_vars(audit.host, inventory.hosts[audit.host].vars)
         try:
             write_remotely(target, TEXTFILE, text)
@@ -267,13 +282,16 @@ def write_report(folder: Path, document: dict[str, Any], day: str) -> list[Path]
     return [*written, checksum]
 
 
-def run_audit(inventory_path: Path, days: int, as_json: bool, output: Path | None) -> int:
-    """Audit the fleet over the last `days`; exit 8 when there are high findings."""
+def run_audit(
+    inventory_path: Path, days: int, as_json: bool, output: Path | None, lynis: bool = False
+) -> int:
+    """Audit the fleet over the last `days` (with Lynis on every host if asked); exit 8
+    when there are high findings."""
     inventory = load_inventory(inventory_path)
     made = time.time()
     since = made - days * 86400
     previous, previous_name = previous_keys(output)
-    audits = audit_fleet(inventory, since)
+    audits = audit_fleet(inventory, since, lynis)
     document = report_document(audits, since, made, previous, control_findings(inventory))
     document["previous_report"] = previous_name
     publish(inventory, audits, document)

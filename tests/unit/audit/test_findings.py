@@ -88,7 +88,7 @@ def test_each_violation_is_a_finding_with_its_clause_and_severity(hr_plan: HostP
         ("medium", "REG-4.2.1", "sudo refused", "bob: /bin/sh"),
         ("low", "REG-4.2.3", "kernel audit", "not available"),
     ]
-    assert "nc listens on 0.0.0.0:4444" in found[0].detail
+    assert found[0].detail.startswith("nc listens on 0.0.0.0: a port no catalog service")
 
 
 def test_real_log_and_apt_lines_are_read() -> None:
@@ -148,3 +148,20 @@ def test_the_report_marks_new_findings_and_renders(hr_plan: HostPlan) -> None:
         }
     )
     assert "&lt;script&gt;" in page and "<script>" not in page
+
+
+def test_lynis_warnings_and_a_low_hardening_index_are_findings(hr_plan: HostPlan) -> None:
+    lynis = {
+        "hardening_index": 67,
+        "warnings": [{"test": "PKGS-7392", "text": "Found one or more vulnerable packages."}],
+        "suggestions": [{"test": "KRNL-6000", "text": "One or more sysctl values differ"}],
+    }
+    found = host_findings(hr_plan, facts(lynis=lynis))
+    assert [(f.severity, f.check, f.subject) for f in found] == [
+        ("medium", "Lynis warning", "PKGS-7392"),
+        ("medium", "Lynis hardening index", "below the goal"),
+    ]
+    assert "67 (goal 80)" in found[1].detail and "KRNL-6000" in found[1].detail
+    assert (
+        host_findings(hr_plan, facts(lynis={**lynis, "warnings": [], "hardening_index": 81})) == []
+    )

@@ -1,0 +1,32 @@
+"""The host baseline (roles/hardening, REG-4.2.3) as a user of each lab host meets it:
+network parameters in force in the host's own network, the machine's kernel parameters
+written but left alone in a container, modules off, no core dumps, the login umask and
+banner, cron and at for root only, password ageing and strength for new accounts."""
+
+from __future__ import annotations
+
+import testinfra
+
+from tests.integration.conftest import FLEET
+
+
+def test_every_host_has_the_baseline(hosts: dict[str, testinfra.host.Host]) -> None:
+    for name in FLEET:
+        host = hosts[name]
+        assert host.sysctl("net.ipv4.conf.all.accept_redirects") == 0, name
+        assert host.sysctl("net.ipv4.conf.all.log_martians") == 1, name
+        assert host.sysctl("net.ipv4.tcp_syncookies") == 1, name
+        kernel = host.file("/etc/sysctl.d/60-rampart-kernel.conf").content_string
+        assert "-kernel.kptr_restrict = 2" in kernel
+        modules = host.file("/etc/modprobe.d/rampart-hardening.conf").content_string
+        assert "install usb-storage /bin/false" in modules
+        assert host.run("bash -lc 'ulimit -Hc; umask'").stdout.split() == ["0", "0027"]
+        assert "Authorised use only" in host.file("/etc/issue.net").content_string
+        assert host.file("/etc/cron.allow").content_string == "root\n"
+        assert host.file("/etc/cron.allow").mode == 0o600
+        defs = host.file("/etc/login.defs").content_string
+        assert "\nPASS_MAX_DAYS\t365\n" in defs and "\nUMASK\t027\n" in defs
+        assert (
+            "minlen = 14" in host.file("/etc/security/pwquality.conf.d/rampart.conf").content_string
+        )
+        assert host.package("libpam-tmpdir").is_installed
