@@ -82,10 +82,12 @@ def listener_findings(plan: HostPlan, listeners: list[Mapping[str, Any]]) -> lis
     ]
 
 
-def login_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
-    """Logins of accounts the directory does not let in here, repeated failed logins, sudo
-    refused."""
-    allowed = {account.username for account in plan.accounts} | {"root"}
+def login_findings(
+    plan: HostPlan, facts: Mapping[str, Any], service_accounts: frozenset[str] = frozenset()
+) -> list[Finding]:
+    """Logins of accounts neither the directory nor the platform lets in here, repeated
+    failed logins, sudo refused."""
+    allowed = {account.username for account in plan.accounts} | {"root"} | service_accounts
     found = []
     for user, source in sorted({(login["user"], login["from"]) for login in facts["logins"]}):
         if user not in allowed:
@@ -190,11 +192,14 @@ def lynis_findings(host: str, lynis: Mapping[str, Any] | None) -> list[Finding]:
     return found
 
 
-def host_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
-    """Everything the audit finds on one host, most severe first."""
+def host_findings(
+    plan: HostPlan, facts: Mapping[str, Any], service_accounts: frozenset[str] = frozenset()
+) -> list[Finding]:
+    """Everything the audit finds on one host, most severe first; `service_accounts` are
+    the platform's own logins there (the backup server's transfer accounts)."""
     found = [
         *listener_findings(plan, facts["listeners"]),
-        *login_findings(plan, facts),
+        *login_findings(plan, facts, service_accounts),
         *integrity_findings(plan.host, facts["integrity"]),
         *update_findings(plan.host, facts["security_updates"]),
         *lynis_findings(plan.host, facts.get("lynis")),

@@ -36,6 +36,9 @@ COMMAND_TIMEOUT_SECONDS = 900
 TEXTFILE = PurePosixPath("/var/lib/prometheus/node-exporter/rampart_audit_report.prom")
 KEPT_DIR = PurePosixPath("/var/lib/rampart/audit-reports")
 TEMPLATE = "report.html.j2"
+BACKUP_ACCOUNT_PREFIX = "backup-"
+"""The backup server's SFTP account of each backed-up host is this and the host's name
+(roles/backup's backup_server_account_prefix, whose default it is)."""
 FINDINGS_EXIT = 8
 """The exit status when the audit found high findings (it ran; the report is the answer)."""
 
@@ -65,7 +68,17 @@ def audit_host(inventory: Inventory, host: str, since: float, lynis: bool) -> Ho
         facts = gather(inventory, host, since, lynis)
     except (RemoteError, ValueError) as error:
         return HostAudit(host, [unreachable(host, str(error).splitlines()[0][:160])], None)
-    return HostAudit(host, host_findings(host_plan(inventory, host), facts), facts)
+    plan = host_plan(inventory, host)
+    return HostAudit(host, host_findings(plan, facts, service_accounts(inventory, host)), facts)
+
+
+def service_accounts(inventory: Inventory, host: str) -> frozenset[str]:
+    """The platform's own logins on `host`: on a backup server, each backed-up host's
+    transfer account."""
+    if BACKUP_SERVER_GROUP not in inventory.hosts[host].groups:
+        return frozenset()
+    clients = (name for name in inventory.hosts if host_plan(inventory, name).backed_up)
+    return frozenset(f"{BACKUP_ACCOUNT_PREFIX}{name}" for name in clients)
 
 
 def audit_fleet(inventory: Inventory, since: float, lynis: bool) -> list[HostAudit]:

@@ -165,3 +165,19 @@ def test_lynis_warnings_and_a_low_hardening_index_are_findings(hr_plan: HostPlan
     assert (
         host_findings(hr_plan, facts(lynis={**lynis, "warnings": [], "hardening_index": 81})) == []
     )
+
+
+def test_the_backup_servers_transfer_accounts_may_log_in_there(lab_inventory: Path) -> None:
+    from rampart.audit.run import service_accounts
+
+    inventory = load_inventory(lab_inventory)
+    accounts = service_accounts(inventory, "backup-01")
+    assert {"backup-hr-01", "backup-oa-01"} <= accounts and service_accounts(
+        inventory, "hr-01"
+    ) == set()
+    plan = host_plan(inventory, "backup-01")
+    login = [{"time": "1", "method": "publickey", "user": "backup-hr-01", "from": "10.77.0.12"}]
+    assert host_findings(plan, facts(logins=login), accounts) == []
+    assert [f.check for f in host_findings(plan, facts(logins=login))] == [
+        "login not allowed by the directory"
+    ]
