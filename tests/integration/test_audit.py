@@ -25,6 +25,7 @@ import testinfra
 from rampart.inventory import DataClassPolicy, Retention
 from rampart.plan.audit import audit_rules
 from rampart.plan.model import DataSetPlan
+from tests.browser import open_page
 from tests.integration.backup_helpers import metrics
 from tests.integration.conftest import FLEET, playbook, rampart
 from tests.integration.test_access import connection, login
@@ -209,31 +210,6 @@ def unlisted_listener(hosts: dict[str, testinfra.host.Host]) -> Iterator[int]:
     hr.run(f"systemctl stop {unit}")
 
 
-def browser_text(page: Path, tmp_path: Path) -> str:
-    """The page as headless Chromium reads it (its DOM after loading), failing on any
-    console error."""
-    browser = subprocess.run(
-        [
-            "chromium",
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-    )
-    assert browser.returncode == 0, browser.stderr[-2000:]
-    assert "CONSOLE" not in browser.stderr and "Uncaught" not in browser.stderr
-    return browser.stdout
-
-
 def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
     hosts: dict[str, testinfra.host.Host],
     unlisted_listener: int,
@@ -267,7 +243,7 @@ def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
         f"cd /var/lib/rampart/audit-reports && sha256sum -c {sums.name}"
     )
     assert kept.count(": OK") == 2
-    page = browser_text(sums.with_suffix(".html"), tmp_path)
+    page = open_page(sums.with_suffix(".html"), tmp_path, "--dump-dom").stdout
     assert f"tcp/{unlisted_listener}" in page and "/usr/bin/id -u" in page
     found = metrics(hosts["hr-01"], "rampart_audit_report")
     assert found['rampart_audit_new_findings{severity="high"}'] >= 1

@@ -25,6 +25,7 @@ import yaml
 from rampart.cli import main
 from rampart.monitoring.evaluation.figures import retention_note
 from rampart.monitoring.evaluation.period import month_period, quarter_period
+from tests.browser import open_page
 from tests.unit.monitoring.history import ServiceHistory, backfill, write_openmetrics
 from tests.unit.prometheus_server import free_port, running_prometheus
 
@@ -346,28 +347,8 @@ def test_html_opens_in_chromium_and_the_pdf_renders(
     assert MAINTENANCE_REASON in html and "2026-08-10 12:00" in html
     assert html.count("<svg") == 2 + len(by_service_names(quarter))
     # The page as a reader sees it: headless Chromium logs every console message.
-    profile = tmp_path / "profile"
     shot = tmp_path / "page.png"
-    browser = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--user-data-dir={profile}",
-            "--enable-logging=stderr",
-            "--v=0",
-            f"--screenshot={shot}",
-            "--window-size=1200,3000",
-            (output / "report.html").as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-    )
-    assert browser.returncode == 0, browser.stderr[-2000:]
-    assert "CONSOLE" not in browser.stderr and "Uncaught" not in browser.stderr
+    open_page(output / "report.html", tmp_path, f"--screenshot={shot}", "--window-size=1200,3000")
     assert shot.stat().st_size > 20000  # a real picture, not a blank page
     pdf = output / "report.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
