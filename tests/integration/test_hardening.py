@@ -26,7 +26,10 @@ def test_every_host_has_the_baseline(hosts: dict[str, testinfra.host.Host]) -> N
         assert "-kernel.kptr_restrict = 2" in kernel
         modules = host.file("/etc/modprobe.d/rampart-hardening.conf").content_string
         assert "install usb-storage /bin/false" in modules
-        assert host.run("bash -lc 'ulimit -Hc; umask'").stdout.split() == ["0", "0027"]
+        # A new login session (pam_limits, /etc/profile): testinfra's own SSH connection
+        # may predate the hardening and keep the limits it was opened with.
+        login = host.run("runuser -l root -c 'ulimit -Hc; umask'")
+        assert login.stdout.split() == ["0", "0027"], (name, login.stdout, login.stderr)
         assert "Authorised use only" in host.file("/etc/issue.net").content_string
         assert host.file("/etc/cron.allow").content_string == "root\n"
         assert host.file("/etc/cron.allow").mode == 0o600

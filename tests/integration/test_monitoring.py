@@ -390,6 +390,8 @@ def test_textfile_metrics_reach_prometheus(
     directory = "/var/lib/prometheus/node-exporter"
     backup.run(
         f"printf 'rampart_monitoring_test_marker 42\\n' > {directory}/.t.tmp"
+        # World-readable whatever the login's umask (027 on a hardened host).
+        f" && chmod 0644 {directory}/.t.tmp"
         f" && mv {directory}/.t.tmp {directory}/rampart_monitoring_test.prom"
     )
     try:
@@ -430,12 +432,15 @@ def test_bad_input_is_one_line(monitored: testinfra.host.Host, tmp_path: Path) -
     }
     web = "tls_server_config:\n  cert_file: /nonexistent.crt\n  key_file: /nonexistent.key\n"
     no_certificate = {"web_config_file": "/tmp/rampart-test-web.yml", "services": []}
+    # Files the exporter's account reads: 0644 whatever root's umask (027 once hardened).
     monitored.run(f"printf %s {shlex.quote(web)} > /tmp/rampart-test-web.yml")
+    monitored.run("chmod 0644 /tmp/rampart-test-web.yml")
     for document, message in [
         (bad, "unknown check type 'gopher'"),
         (no_certificate, "cert_file /nonexistent.crt does not exist"),
     ]:
         monitored.run(f"printf %s {shlex.quote(json.dumps(document))} > /tmp/rampart-test.json")
+        monitored.run("chmod 0644 /tmp/rampart-test.json")
         result = monitored.run(
             "runuser -u rampart-availability -- /opt/rampart/venv/bin/rampart"
             " exporter availability --config /tmp/rampart-test.json"

@@ -28,7 +28,11 @@ UDP_UNCONNECTED = "07"
 SSHD = ("sshd", "sshd-session")
 ACCEPTED = re.compile(r"^Accepted (\S+) for (\S+) from (\S+) port \d+")
 FAILED = re.compile(r"^(?:Failed \S+ for (?:invalid user )?(\S+)|Invalid user (\S*)) from (\S+)")
-SUDO = re.compile(r"^\s*(\S+) : (?:(.*?) ; )?TTY=\S+ ; PWD=\S+ ; USER=(\S+) ; COMMAND=(.*)$")
+# sudo leaves TTY= out when the command ran without a terminal (ssh host 'sudo ...').
+SUDO = re.compile(
+    r"^\s*(\S+) : (?:((?!TTY=|PWD=)[^;]*?) ; )?(?:TTY=\S+ ; )?"
+    r"PWD=\S+ ; USER=(\S+) ; (?:GROUP=\S+ ; )?COMMAND=(.*)$"
+)
 SECURITY_UPDATE = re.compile(r"^Inst (\S+) (?:\[(\S+)\] )?\((\S+) ([^)]*-security[^)]*)\)")
 RAMPART = "/usr/local/bin/rampart"
 LYNIS_DIR = Path("/var/lib/rampart/lynis")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rampart import commands
@@ -120,8 +121,15 @@ def baseline(config: AuditConfig, by: str) -> str | None:
     digest = _move_in(config)
     with Journal(config.journal, host=config.host) as journal:
         journal.write("integrity_baseline", by=by, sha256=digest, seconds=report.seconds)
-    write_metrics(config, Report((), (), (), 0, report.seconds))
+    write_metrics(config, Report((), (), (), _entries(config.database), report.seconds))
     return digest
+
+
+def _entries(database: Path) -> int:
+    """How many files and folders a baseline holds (AIDE's init reports no count): one
+    line per entry, each starting with its path."""
+    with database.open("rb") as lines:
+        return sum(1 for line in lines if line.startswith(b"/"))
 
 
 def check(config: AuditConfig) -> Report:

@@ -80,12 +80,16 @@ def raise_on_nothing_verified(data_class: str, files_verified: int, databases: i
 
 
 def prepare_scratch(config: BackupConfig, run_id: str, data_class: str) -> Path:
-    """Create `<scratch>/<run>/<class>/restore` (root only); returns the class's folder."""
-    config.scratch_dir.mkdir(mode=0o711, parents=True, exist_ok=True)
-    config.scratch_dir.chmod(0o711)
-    (config.scratch_dir / run_id).mkdir(mode=0o711, exist_ok=True)
+    """Create `<scratch>/<run>/<class>/restore` (root only); returns the class's folder.
+
+    The folders above the class's are 0711 whatever the caller's umask (a hardened host's
+    logins have 027): PostgreSQL's account must pass through them to its dump copy."""
+    config.scratch_dir.mkdir(parents=True, exist_ok=True)
     scratch = config.scratch_dir / run_id / data_class
-    scratch.mkdir(mode=0o711)
+    (config.scratch_dir / run_id).mkdir(exist_ok=True)
+    scratch.mkdir()
+    for folder in (config.scratch_dir, config.scratch_dir / run_id, scratch):
+        folder.chmod(0o711)
     (scratch / "restore").mkdir(mode=0o700)
     return scratch
 

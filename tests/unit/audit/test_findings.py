@@ -107,6 +107,9 @@ def test_real_log_and_apt_lines_are_read() -> None:
         "   alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id -u"
     )
     assert sudo and sudo.groups() == ("alice", None, "root", "/usr/bin/id -u")
+    # Without a terminal (ssh hr-01 'sudo ...') sudo writes no TTY field at all.
+    untty = host_facts.SUDO.match("alice : PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id -u")
+    assert untty and untty.groups() == ("alice", None, "root", "/usr/bin/id -u")
     refused = host_facts.SUDO.match(
         "bob : command not allowed ; TTY=pts/1 ; PWD=/home/bob ; USER=root ; COMMAND=/bin/sh"
     )

@@ -48,10 +48,16 @@ def test_a_baseline_is_made_once_and_a_check_of_unchanged_files_finds_nothing(
     digest = integrity.baseline(config, "alice")
     assert digest is not None
     assert config.database.stat().st_mode & 0o777 == 0o600
+    # The baseline's coverage is in the metrics at once, not only after the first check.
+    [covered] = [
+        float(line.split()[-1])
+        for line in metrics(config).splitlines()
+        if line.startswith("rampart_integrity_entries ")
+    ]
     assert integrity.baseline(config, "mallory") is None  # kept: only accept changes it
     (Path(config.integrity_paths[0]) / "mtab").write_text("excluded: not a finding\n")
     report = integrity.check(config)
-    assert report.differences == 0 and report.entries >= 3
+    assert report.differences == 0 and report.entries >= 3 and covered == report.entries
     assert 'rampart_integrity_changed_files{change="changed"} 0.0' in metrics(config)
     [event] = read_journal(config.journal)
     assert (event["event"], event["by"], event["sha256"]) == ("integrity_baseline", "alice", digest)

@@ -18,6 +18,7 @@ from rampart.backup.postgres import owner_in_listing
 from rampart.backup.recovery import choose_snapshot
 from rampart.backup.restic import Snapshot
 from rampart.backup.restore import check_arguments, swap_paths
+from rampart.backup.scratch import prepare_scratch
 from rampart.errors import BackupError
 from rampart.interrupts import raised_on_signals, signals_deferred
 from rampart.journal import Journal
@@ -234,3 +235,16 @@ def test_the_database_owner_comes_from_the_dumps_listing() -> None:
     )
     assert owner_in_listing(listing) == "hr_owner"
     assert owner_in_listing("216; 1259 16385 TABLE public employees postgres\n") is None
+
+
+def test_the_scratch_folders_let_postgres_through_under_a_hardened_umask(tmp_path: Path) -> None:
+    # A hardened host's root logins have umask 027 (pam_umask, roles/hardening): the
+    # folders PostgreSQL's account passes through to its dump copy must stay 0711.
+    previous = os.umask(0o027)
+    try:
+        scratch = prepare_scratch(config_of(tmp_path), "run-1", "sensitive")
+    finally:
+        os.umask(previous)
+    for folder in (scratch.parent.parent, scratch.parent, scratch):
+        assert folder.stat().st_mode & 0o777 == 0o711, folder
+    assert (scratch / "restore").stat().st_mode & 0o777 == 0o700
