@@ -210,9 +210,22 @@ def unlisted_listener(hosts: dict[str, testinfra.host.Host]) -> Iterator[int]:
     hr.run(f"systemctl stop {unit}")
 
 
+@pytest.fixture
+def hand_opened_port(hosts: dict[str, testinfra.host.Host]) -> Iterator[int]:
+    """A port someone opened on fin-01 by hand, past the firewall role (removed after)."""
+    port, fin = 4445, hosts["fin-01"]
+    fin.check_output(f'nft add rule inet rampart input tcp dport {port} accept comment "by hand"')
+    yield port
+    listed = fin.check_output("nft -a list chain inet rampart input")
+    for line in listed.splitlines():
+        if '"by hand"' in line:
+            fin.check_output(f"nft delete rule inet rampart input handle {line.split()[-1]}")
+
+
 def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
     hosts: dict[str, testinfra.host.Host],
     unlisted_listener: int,
+    hand_opened_port: int,
     connection: dict[str, Any],
     tmp_path: Path,
 ) -> None:
@@ -230,6 +243,11 @@ def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
         ("hr-01", f"tcp/{unlisted_listener}")
     ]  # and no other: every other listener of the fleet is in the catalog
     assert "python3 listens on 0.0.0.0" in listeners[0]["detail"] and listeners[0]["new"]
+    # The loaded firewalls against the plan: the port opened by hand, and nothing else.
+    walls = [f for f in document["findings"] if f["clause"] == "REG-4.2.4" and f not in listeners]
+    assert [(f["host"], f["check"], f["subject"]) for f in walls] == [
+        ("fin-01", "port open outside the plan", f"tcp/{hand_opened_port}")
+    ], walls
     uses = [u for u in document["activity"]["hr-01"]["sudo"] if u["user"] == "alice"]
     assert any(u["command"] == "/usr/bin/id -u" and u["as"] == "root" for u in uses), uses
     assert uses[-1]["time"].startswith(time.strftime("%Y-%m-%d", time.gmtime()))
