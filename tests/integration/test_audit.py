@@ -248,6 +248,8 @@ def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
     assert [(f["host"], f["check"], f["subject"]) for f in walls] == [
         ("fin-01", "port open outside the plan", f"tcp/{hand_opened_port}")
     ], walls
+    # Every host's sshd, as `sshd -T` reports it, is as roles/ssh hardened it.
+    assert [f for f in document["findings"] if f["check"].startswith("sshd")] == []
     uses = [u for u in document["activity"]["hr-01"]["sudo"] if u["user"] == "alice"]
     assert any(u["command"] == "/usr/bin/id -u" and u["as"] == "root" for u in uses), uses
     assert uses[-1]["time"].startswith(time.strftime("%Y-%m-%d", time.gmtime()))

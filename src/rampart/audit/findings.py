@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rampart.audit import sshd
 from rampart.audit.nft_table import network, read_table
 from rampart.plan.model import HostPlan
 from rampart.schema.kinds import is_template
@@ -179,6 +180,18 @@ def firewall_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]
     return found
 
 
+def sshd_findings(host: str, facts: Mapping[str, Any]) -> list[Finding]:
+    """The SSH server's effective settings that fall short of roles/ssh's hardening."""
+    said = facts.get("sshd") or {}
+    if not said.get("text"):
+        why = said.get("error") or "sshd -T printed nothing"
+        return [Finding(host, "REG-4.2.1", "medium", "sshd settings unknown", "sshd -T", why)]
+    return [
+        Finding(host, clause, severity, "sshd setting", key, detail)
+        for severity, clause, key, detail in sshd.deviations(sshd.parse(said["text"]))
+    ]
+
+
 def login_findings(
     plan: HostPlan, facts: Mapping[str, Any], service_accounts: frozenset[str] = frozenset()
 ) -> list[Finding]:
@@ -297,6 +310,7 @@ def host_findings(
     found = [
         *listener_findings(plan, facts["listeners"]),
         *firewall_findings(plan, facts),
+        *sshd_findings(plan.host, facts),
         *login_findings(plan, facts, service_accounts),
         *integrity_findings(plan.host, facts["integrity"]),
         *update_findings(plan.host, facts["security_updates"]),

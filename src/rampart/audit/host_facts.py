@@ -235,6 +235,18 @@ def firewall() -> dict[str, object]:
         return {"ruleset": None, "error": "nft printed no JSON"}
 
 
+def sshd_settings() -> dict[str, str]:
+    """`sshd -T`: the settings the SSH server really uses, or why it could not say."""
+    try:
+        done = subprocess.run(["/usr/sbin/sshd", "-T"], capture_output=True, text=True, check=False)
+    except OSError as error:
+        return {"text": "", "error": f"sshd: {error.strerror}"}
+    if done.returncode != 0:
+        said = done.stderr.strip().splitlines() or [f"sshd -T exited {done.returncode}"]
+        return {"text": "", "error": said[-1][:200]}
+    return {"text": done.stdout, "error": ""}
+
+
 def auditor() -> dict[str, object]:
     """The address the audit connects from and the SSH port it reached (SSH_CONNECTION)."""
     fields = os.environ.get("SSH_CONNECTION", "").split()
@@ -251,6 +263,7 @@ def main() -> None:
         "listeners": listeners(),
         "firewall": firewall(),
         "auditor": auditor(),
+        "sshd": sshd_settings(),
         "logins": logins,
         "failed_logins": failed,
         "sudo": sudo,

@@ -22,6 +22,7 @@ from rampart.inventory import load_inventory
 from rampart.plan import HostPlan, host_plan
 
 HR_TABLE = Path(__file__).parent / "fixtures" / "nft-hr-01.json"
+HR_SSHD = Path(__file__).parent / "fixtures" / "sshd-T-hr-01.txt"
 
 
 @pytest.fixture
@@ -49,6 +50,7 @@ def facts(**changes: Any) -> dict[str, Any]:
         # controller the audit connects from.
         "firewall": {"ruleset": json.loads(HR_TABLE.read_text()), "error": ""},
         "auditor": {"address": "10.77.0.1", "ssh_port": 22},
+        "sshd": {"text": HR_SSHD.read_text(), "error": ""},  # hr-01's `sshd -T`
     }
     return {**quiet, **changes}
 
@@ -117,6 +119,39 @@ def test_the_loaded_firewall_is_held_against_the_plan(hr_plan: HostPlan) -> None
     )
     assert [(f.severity, f.check, f.detail) for f in missing] == [
         ("high", "firewall not loaded", "Error: No such file or directory")
+    ]
+
+
+def test_sshd_settings_short_of_the_hardening_are_findings(hr_plan: HostPlan) -> None:
+    weakened = {
+        "passwordauthentication": "yes",
+        "permitrootlogin": "yes",
+        "x11forwarding": "yes",
+        "maxauthtries": "6",
+        "ciphers": "chacha20-poly1305@openssh.com,aes128-cbc",
+        "macs": "hmac-sha2-256-etm@openssh.com,hmac-sha1",
+    }
+    lines = [
+        f"{key} {weakened[key]}" if key in weakened else line
+        for line in HR_SSHD.read_text().splitlines()
+        for key in [line.partition(" ")[0]]
+        if key != "allowgroups"
+    ]
+    found = host_findings(hr_plan, facts(sshd={"text": "\n".join(lines), "error": ""}))
+    assert {(f.severity, f.clause, f.subject): f.detail for f in found} == {
+        ("high", "REG-4.2.1", "passwordauthentication"): "is yes; the hardening wants no",
+        ("high", "REG-4.2.1", "permitrootlogin"): (
+            "is yes; the hardening wants no or prohibit-password or without-password"
+        ),
+        ("medium", "REG-4.2.1", "x11forwarding"): "is yes; the hardening wants no",
+        ("medium", "REG-4.2.1", "maxauthtries"): "is 6; at most 4",
+        ("medium", "REG-4.2.1", "allowgroups"): "unset: any account may log in",
+        ("high", "REG-4.2.2", "ciphers"): "offers weak aes128-cbc",
+        ("high", "REG-4.2.2", "macs"): "offers weak hmac-sha1",
+    }
+    unknown = host_findings(hr_plan, facts(sshd={"text": "", "error": "sshd: No such file"}))
+    assert [(f.check, f.detail) for f in unknown] == [
+        ("sshd settings unknown", "sshd: No such file")
     ]
 
 
