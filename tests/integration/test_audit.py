@@ -13,21 +13,24 @@ import os
 import secrets
 import shlex
 import subprocess
+import tarfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import testinfra
 
-from rampart.inventory import DataClassPolicy, Retention
+from rampart.inventory import DataClassPolicy, Retention, load_inventory
 from rampart.plan.audit import audit_rules
 from rampart.plan.model import DataSetPlan
 from tests.browser import open_page
 from tests.integration.backup_helpers import metrics
-from tests.integration.conftest import FLEET, playbook, rampart
+from tests.integration.conftest import FLEET, INVENTORY, playbook, rampart
 from tests.integration.test_access import connection, login
 from tests.integration.test_monitoring import api
 
@@ -275,6 +278,17 @@ def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
     assert not listener["new"]
     found = metrics(hosts["hr-01"], "rampart_audit_report")
     assert found['rampart_audit_new_findings{severity="high"}'] == 0
+    # The auditor's archive of the month holds the kept reports and the integrity journals.
+    month = f"{datetime.now(ZoneInfo(load_inventory(INVENTORY).time_zone)):%Y-%m}"
+    archive = tmp_path / "evidence.tar.gz"
+    rampart("evidence", "export", "--month", month, "--output", str(archive), check=False)
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        kept_sums = tar.extractfile(
+            f"rampart-evidence-{month}/hosts/backup-01/audit/reports/{sums.name}"
+        )
+        assert kept_sums is not None and kept_sums.read().decode() == sums.read_text()
+    assert f"rampart-evidence-{month}/hosts/hr-01/audit/integrity.jsonl" in names
 
 
 def test_the_drill_host_runs_the_monthly_audit_and_keeps_the_report(
