@@ -9,7 +9,6 @@ stops the converge."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shlex
 import subprocess
@@ -103,7 +102,15 @@ def test_the_plans_audit_rules_load_and_record_in_this_machines_kernel(
             assert loaded.returncode == 0, f"{rule.line}: {loaded.stderr}"
         listed = [line for line in auditctl("-l").stdout.splitlines() if prefix in line]
         assert len(listed) == len(rules)
-        (documents / "salaries.csv").write_text("alice,5000\n")
+        # Written by a process started now: the kernel gives a process an audit context only
+        # if auditing had been on since boot when it forked (not so for this test run on a
+        # machine freshly booted).
+        writer = subprocess.run(
+            ["sh", "-c", 'echo $$; echo alice,5000 > "$1"', "sh", str(documents / "salaries.csv")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         key = f"{prefix}-data-hr-documents"
 
         def found() -> str:
@@ -112,7 +119,7 @@ def test_the_plans_audit_rules_load_and_record_in_this_machines_kernel(
             return result.stdout if "salaries.csv" in result.stdout else ""
 
         event = wait_for(found, 20, f"the write under {documents} in {real_auditd}")
-        assert f"key={key}" in event and f"pid={os.getpid()}" in event
+        assert f"key={key}" in event and f"pid={writer.stdout.strip()} " in event
     finally:
         for key in keys:
             auditctl("-D", "-k", key)
