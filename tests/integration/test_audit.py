@@ -9,25 +9,27 @@ stops the converge."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shlex
 import subprocess
+import tarfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import testinfra
 
-from rampart.inventory import DataClassPolicy, Retention
+from rampart.inventory import DataClassPolicy, Retention, load_inventory
 from rampart.plan.audit import audit_rules
 from rampart.plan.model import DataSetPlan
 from tests.browser import open_page
 from tests.integration.backup_helpers import metrics
-from tests.integration.conftest import FLEET, playbook, rampart
+from tests.integration.conftest import FLEET, INVENTORY, playbook, rampart
 from tests.integration.test_access import connection, login
 from tests.integration.test_monitoring import api
 
@@ -100,7 +102,15 @@ def test_the_plans_audit_rules_load_and_record_in_this_machines_kernel(
             assert loaded.returncode == 0, f"{rule.line}: {loaded.stderr}"
         listed = [line for line in auditctl("-l").stdout.splitlines() if prefix in line]
         assert len(listed) == len(rules)
-        (documents / "salaries.csv").write_text("alice,5000\n")
+        # Written by a process started now: the kernel gives a process an audit context only
+        # if auditing had been on since boot when it forked (not so for this test run on a
+        # machine freshly booted).
+        writer = subprocess.run(
+            ["sh", "-c", 'echo $$; echo alice,5000 > "$1"', "sh", str(documents / "salaries.csv")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         key = f"{prefix}-data-hr-documents"
 
         def found() -> str:
@@ -109,7 +119,7 @@ def test_the_plans_audit_rules_load_and_record_in_this_machines_kernel(
             return result.stdout if "salaries.csv" in result.stdout else ""
 
         event = wait_for(found, 20, f"the write under {documents} in {real_auditd}")
-        assert f"key={key}" in event and f"pid={os.getpid()}" in event
+        assert f"key={key}" in event and f"pid={writer.stdout.strip()} " in event
     finally:
         for key in keys:
             auditctl("-D", "-k", key)
@@ -210,9 +220,22 @@ def unlisted_listener(hosts: dict[str, testinfra.host.Host]) -> Iterator[int]:
     hr.run(f"systemctl stop {unit}")
 
 
+@pytest.fixture
+def hand_opened_port(hosts: dict[str, testinfra.host.Host]) -> Iterator[int]:
+    """A port someone opened on fin-01 by hand, past the firewall role (removed after)."""
+    port, fin = 4445, hosts["fin-01"]
+    fin.check_output(f'nft add rule inet rampart input tcp dport {port} accept comment "by hand"')
+    yield port
+    listed = fin.check_output("nft -a list chain inet rampart input")
+    for line in listed.splitlines():
+        if '"by hand"' in line:
+            fin.check_output(f"nft delete rule inet rampart input handle {line.split()[-1]}")
+
+
 def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
     hosts: dict[str, testinfra.host.Host],
     unlisted_listener: int,
+    hand_opened_port: int,
     connection: dict[str, Any],
     tmp_path: Path,
 ) -> None:
@@ -230,6 +253,13 @@ def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
         ("hr-01", f"tcp/{unlisted_listener}")
     ]  # and no other: every other listener of the fleet is in the catalog
     assert "python3 listens on 0.0.0.0" in listeners[0]["detail"] and listeners[0]["new"]
+    # The loaded firewalls against the plan: the port opened by hand, and nothing else.
+    walls = [f for f in document["findings"] if f["clause"] == "REG-4.2.4" and f not in listeners]
+    assert [(f["host"], f["check"], f["subject"]) for f in walls] == [
+        ("fin-01", "port open outside the plan", f"tcp/{hand_opened_port}")
+    ], walls
+    # Every host's sshd, as `sshd -T` reports it, is as roles/ssh hardened it.
+    assert [f for f in document["findings"] if f["check"].startswith("sshd")] == []
     uses = [u for u in document["activity"]["hr-01"]["sudo"] if u["user"] == "alice"]
     assert any(u["command"] == "/usr/bin/id -u" and u["as"] == "root" for u in uses), uses
     assert uses[-1]["time"].startswith(time.strftime("%Y-%m-%d", time.gmtime()))
@@ -255,6 +285,17 @@ def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
     assert not listener["new"]
     found = metrics(hosts["hr-01"], "rampart_audit_report")
     assert found['rampart_audit_new_findings{severity="high"}'] == 0
+    # The auditor's archive of the month holds the kept reports and the integrity journals.
+    month = f"{datetime.now(ZoneInfo(load_inventory(INVENTORY).time_zone)):%Y-%m}"
+    archive = tmp_path / "evidence.tar.gz"
+    rampart("evidence", "export", "--month", month, "--output", str(archive), check=False)
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        kept_sums = tar.extractfile(
+            f"rampart-evidence-{month}/hosts/backup-01/audit/reports/{sums.name}"
+        )
+        assert kept_sums is not None and kept_sums.read().decode() == sums.read_text()
+    assert f"rampart-evidence-{month}/hosts/hr-01/audit/integrity.jsonl" in names
 
 
 def test_the_drill_host_runs_the_monthly_audit_and_keeps_the_report(

@@ -15,7 +15,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rampart.audit import sshd
+from rampart.audit.nft_table import network, read_table
 from rampart.plan.model import HostPlan
+from rampart.schema.kinds import is_template
 
 SEVERITIES = ("high", "medium", "low")
 SSH_PORT = 22
@@ -79,6 +82,113 @@ def listener_findings(plan: HostPlan, listeners: list[Mapping[str, Any]]) -> lis
             " gives this host",
         )
         for (protocol, port), where in sorted(unlisted.items())
+    ]
+
+
+def _to_whom(sources: frozenset[str] | None) -> str:
+    return "any address" if sources is None else ", ".join(sorted(sources)) or "nobody"
+
+
+def firewall_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
+    """The loaded table against the plan: present, dropping what it does not let in, no
+    port open that the plan keeps shut, none open wider than the plan says, none of the
+    plan's shut. Admin SSH may also come from the address the audit connects from (the
+    firewall role lets its controller in the same way)."""
+    loaded = facts.get("firewall") or {}
+    if not isinstance(loaded.get("ruleset"), dict):
+        why = loaded.get("error") or "nft printed nothing"
+        return [Finding(plan.host, "REG-4.2.4", "high", "firewall not loaded", "inet rampart", why)]
+    table = read_table(loaded["ruleset"])
+    found = []
+    if table.policy != "drop":
+        found.append(
+            Finding(
+                plan.host,
+                "REG-4.2.4",
+                "high",
+                "firewall lets in by default",
+                "inet rampart input",
+                f"the input chain's policy is {table.policy or 'missing'}, not drop",
+            )
+        )
+    planned: dict[tuple[str, str], frozenset[str] | None] = {}
+    for rule in plan.port_rules:
+        key = (rule.protocol, str(rule.port))
+        wanted = None if rule.any else frozenset(network(s) for s in rule.sources)
+        known = planned.get(key, frozenset())
+        planned[key] = None if known is None or wanted is None else known | wanted
+    auditor = facts.get("auditor") or {}
+    ssh = ("tcp", str(auditor.get("ssh_port") or SSH_PORT))
+    admins = frozenset(network(a) for a in (*plan.admin_addresses, auditor.get("address") or ""))
+    for key, sources in sorted(table.openings.items()):
+        subject = f"{key[0]}/{key[1]}"
+        if key == ssh:
+            # A source still a template (read outside Ansible) leaves only "any" judged.
+            if sources is None or (sources - admins and not any(map(is_template, admins))):
+                extra = _to_whom(None if sources is None else sources - admins)
+                found.append(
+                    Finding(
+                        plan.host,
+                        "REG-4.2.4",
+                        "high" if sources is None else "medium",
+                        "admin SSH wider than the plan",
+                        subject,
+                        f"also let in from {extra}: not in rampart_admin_sources",
+                    )
+                )
+            continue
+        if key not in planned:
+            found.append(
+                Finding(
+                    plan.host,
+                    "REG-4.2.4",
+                    "high",
+                    "port open outside the plan",
+                    subject,
+                    f"the loaded firewall lets {_to_whom(sources)} in; the plan keeps it shut",
+                )
+            )
+            continue
+        wanted = planned[key]
+        judged = wanted is not None and not any(map(is_template, wanted))
+        wider = wanted is not None and (sources is None or (judged and bool(sources - wanted)))
+        if wider:
+            extra = _to_whom(None if sources is None else sources - (wanted or frozenset()))
+            found.append(
+                Finding(
+                    plan.host,
+                    "REG-4.2.4",
+                    "high",
+                    "port open wider than the plan",
+                    subject,
+                    f"also open to {extra}; the plan: {_to_whom(wanted)}",
+                )
+            )
+    for key, wanted in sorted(planned.items()):
+        if key not in table.openings:
+            found.append(
+                Finding(
+                    plan.host,
+                    "REG-4.2.4",
+                    "medium",
+                    "planned port shut",
+                    f"{key[0]}/{key[1]}",
+                    f"the plan opens it to {_to_whom(wanted)}; the loaded firewall does not"
+                    " (quarantined, or changed by hand?)",
+                )
+            )
+    return found
+
+
+def sshd_findings(host: str, facts: Mapping[str, Any]) -> list[Finding]:
+    """The SSH server's effective settings that fall short of roles/ssh's hardening."""
+    said = facts.get("sshd") or {}
+    if not said.get("text"):
+        why = said.get("error") or "sshd -T printed nothing"
+        return [Finding(host, "REG-4.2.1", "medium", "sshd settings unknown", "sshd -T", why)]
+    return [
+        Finding(host, clause, severity, "sshd setting", key, detail)
+        for severity, clause, key, detail in sshd.deviations(sshd.parse(said["text"]))
     ]
 
 
@@ -199,6 +309,8 @@ def host_findings(
     the platform's own logins there (the backup server's transfer accounts)."""
     found = [
         *listener_findings(plan, facts["listeners"]),
+        *firewall_findings(plan, facts),
+        *sshd_findings(plan.host, facts),
         *login_findings(plan, facts, service_accounts),
         *integrity_findings(plan.host, facts["integrity"]),
         *update_findings(plan.host, facts["security_updates"]),

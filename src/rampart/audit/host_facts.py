@@ -223,12 +223,51 @@ def lynis() -> dict[str, object] | None:
     }
 
 
+def firewall() -> dict[str, object]:
+    """Rampart's nftables table as loaded (nft's JSON), or why it could not be read."""
+    argv = ["/usr/sbin/nft", "-j", "list", "table", "inet", "rampart"]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    except OSError as error:
+        return {"ruleset": None, "error": f"nft: {error.strerror}"}
+    if done.returncode != 0:
+        said = done.stderr.strip().splitlines() or [f"nft exited {done.returncode}"]
+        return {"ruleset": None, "error": said[0][:200]}
+    try:
+        return {"ruleset": json.loads(done.stdout), "error": ""}
+    except ValueError:
+        return {"ruleset": None, "error": "nft printed no JSON"}
+
+
+def sshd_settings() -> dict[str, str]:
+    """`sshd -T`: the settings the SSH server really uses, or why it could not say."""
+    try:
+        done = subprocess.run(["/usr/sbin/sshd", "-T"], capture_output=True, text=True, check=False)
+    except OSError as error:
+        return {"text": "", "error": f"sshd: {error.strerror}"}
+    if done.returncode != 0:
+        said = done.stderr.strip().splitlines() or [f"sshd -T exited {done.returncode}"]
+        return {"text": "", "error": said[-1][:200]}
+    return {"text": done.stdout, "error": ""}
+
+
+def auditor() -> dict[str, object]:
+    """The address the audit connects from and the SSH port it reached (SSH_CONNECTION)."""
+    fields = os.environ.get("SSH_CONNECTION", "").split()
+    if len(fields) != 4 or not fields[3].isdigit():
+        return {"address": "", "ssh_port": None}
+    return {"address": fields[0], "ssh_port": int(fields[3])}
+
+
 def main() -> None:
     """Print the facts since the time given (journalctl's --since; default a month)."""
     since = sys.argv[1] if len(sys.argv) > 1 else "-31d"
     logins, failed, sudo = journal(since)
     document = {
         "listeners": listeners(),
+        "firewall": firewall(),
+        "auditor": auditor(),
+        "sshd": sshd_settings(),
         "logins": logins,
         "failed_logins": failed,
         "sudo": sudo,

@@ -2,11 +2,13 @@
 
 The archive (`rampart-evidence-<period>.tar.gz`, one folder of the same name inside) holds
 the period's evaluation (REG-7.2), the controls matrix and an access review taken at export
-time (REG-6.2.3), each host's restore drills and restores of the period (REG-4.2.5) and the
-runbook runs begun in the period with their evidence reports (REG-9.2), on the hosts and on
-this controller; `README.txt` says what each file is and what is missing, `SHA256SUMS` is
-checked with `sha256sum -c SHA256SUMS`. It is written whole or not at all (a partial file
-is renamed into place only at the end), and an existing archive is never overwritten.
+time (REG-6.2.3), each host's restore drills and restores of the period (REG-4.2.5), its
+antivirus and integrity journals and the security audit's reports kept on it (REG-4.2.3,
+REG-4.2.4), and the runbook runs begun in the period with their evidence reports (REG-9.2),
+on the hosts and on this controller; `README.txt` says what each file is and what is
+missing, `SHA256SUMS` is checked with `sha256sum -c SHA256SUMS`. It is written whole or
+not at all (a partial file is renamed into place only at the end), and an existing archive
+is never overwritten.
 
 Anything the export could not collect (a host that did not answer, a journal line with no
 time) is listed under "Gaps" in README.txt and on stderr, and the exit status is 1: the
@@ -37,6 +39,8 @@ from zoneinfo import ZoneInfo
 from rampart.access.report import document as access_document
 from rampart.access.report import review_fleet
 from rampart.antivirus.config import DEFAULT_CONFIG as ANTIVIRUS_CONFIG
+from rampart.audit.config import DEFAULT_CONFIG as AUDIT_CONFIG
+from rampart.audit.run import KEPT_DIR
 from rampart.backup.config import DEFAULT_CONFIG
 from rampart.errors import ConfigError, RemoteError
 from rampart.evidence import host_evidence
@@ -59,6 +63,11 @@ hosts/<host>/backup/drill.jsonl       that host's restore drills in the period (
 hosts/<host>/backup/restore.jsonl     that host's restores in the period
 hosts/<host>/antivirus/antivirus.jsonl  that host's scans, quarantined and released files in
                                       the period (REG-4.2.4)
+hosts/<host>/audit/integrity.jsonl   that host's AIDE baselines and accepted changes (who,
+                                      why, which files) in the period (REG-4.2.3)
+hosts/<host>/audit/reports/          the security audit's reports kept there (the drill host,
+                                      the backup server's copies) for days of the period:
+                                      JSON, HTML and their sha256 (REG-4.2.3)
 hosts/<host>/runbooks/<run>/          runbook runs begun there in the period: journal.jsonl,
                                       evidence.md (REG-9.2; the drill host runs the drills)
 controller/runbooks/<run>/            runbook runs begun on the controller that exported
@@ -96,6 +105,8 @@ def collect_host(inventory: Inventory, host: str, period: Period, script: str) -
             str(DEFAULT_CONFIG),
             str(DEFAULT_RUNS_DIRECTORY),
             str(ANTIVIRUS_CONFIG),
+            str(AUDIT_CONFIG),
+            str(KEPT_DIR),
         ]
     )
     try:

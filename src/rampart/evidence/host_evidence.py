@@ -2,14 +2,16 @@
 print as JSON the host's evidence of a period.
 
 Standard library only, Python 3.9+. Arguments: the period's start and end (ISO-8601 with a
-zone), the backup configuration file, the runbook runs folder and the antivirus
-configuration file. What it prints:
+zone), the backup configuration file, the runbook runs folder, the antivirus and audit
+configuration files and the audit reports' folder. What it prints:
 
 - `files`: name in the archive -> text. The backup's drill and restore journals
   (`backup/drill.jsonl`, `backup/restore.jsonl`) and the antivirus journal (scans,
   quarantines, releases and who released: `antivirus/antivirus.jsonl`), only their lines
   whose `time` is in the period; and every file of each runbook run that began in the
-  period (`runbooks/<run id>/journal.jsonl`, `evidence.md`).
+  period (`runbooks/<run id>/journal.jsonl`, `evidence.md`); the integrity journal of the
+  security audit (baselines and accepted changes with who and why: `audit/integrity.jsonl`)
+  and the audit reports kept on the host for days of the period (`audit/reports/`).
 - `problems`: what could not be read, in words (a line with no readable time, a run
   folder that cannot be listed): the export states them, never drops them silently.
 
@@ -108,17 +110,46 @@ def runbook_runs(runs: Path, start: datetime, end: datetime, problems: list[str]
     return files
 
 
+def audit_reports(
+    folder: Path, start: datetime, end: datetime, problems: list[str]
+) -> dict[str, str]:
+    """The security audit's reports kept here (`audit-<UTC day>.json`, `.html`, `.sha256`)
+    whose day is in the period, as `audit/reports/<name>`."""
+    try:
+        paths = sorted(folder.glob("audit-*"))
+    except OSError as error:
+        problems.append(f"{folder}: cannot list the reports ({error.strerror or error})")
+        return {}
+    files: dict[str, str] = {}
+    for path in paths:
+        day = path.name[len("audit-") :].split(".", 1)[0]
+        try:
+            kept = start.date().isoformat() <= day < end.date().isoformat()
+            if kept and path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                files[f"audit/reports/{path.name}"] = text
+        except OSError as error:
+            problems.append(f"{path}: {error.strerror or error}")
+    return files
+
+
 def collect(
     start: datetime,
     end: datetime,
     runs: Path,
     backup: Path | None = None,
     antivirus: Path | None = None,
+    audit: Path | None = None,
+    reports: Path | None = None,
 ) -> dict[str, object]:
     """The evidence of the period (see the module's text); a configuration not given, or
     not on the host, gives no journals."""
     problems: list[str] = []
     files: dict[str, str] = {}
+    if audit is not None:
+        files.update(configured_journals(audit, "audit", (), (start, end), problems))
+    if reports is not None:
+        files.update(audit_reports(reports, start, end, problems))
     if backup is not None:
         files.update(
             configured_journals(backup, "backup", ("restore.jsonl",), (start, end), problems)
@@ -131,5 +162,5 @@ def collect(
 
 if __name__ == "__main__":
     first, last = (datetime.fromisoformat(text) for text in sys.argv[1:3])
-    backup, runs, antivirus = (Path(text) for text in sys.argv[3:6])
-    json.dump(collect(first, last, runs, backup, antivirus), sys.stdout)
+    backup, runs, antivirus, audit, reports = (Path(text) for text in sys.argv[3:8])
+    json.dump(collect(first, last, runs, backup, antivirus, audit, reports), sys.stdout)

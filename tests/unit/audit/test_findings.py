@@ -4,6 +4,11 @@ report with new findings marked, as JSON, text and HTML (REG-4.2.3)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +16,13 @@ import pytest
 
 from rampart.audit import host_facts
 from rampart.audit.findings import host_findings
+from rampart.audit.nft_table import read_table
 from rampart.audit.run import HostAudit, render_html, report_document, table
 from rampart.inventory import load_inventory
 from rampart.plan import HostPlan, host_plan
+
+HR_TABLE = Path(__file__).parent / "fixtures" / "nft-hr-01.json"
+HR_SSHD = Path(__file__).parent / "fixtures" / "sshd-T-hr-01.txt"
 
 
 @pytest.fixture
@@ -37,8 +46,138 @@ def facts(**changes: Any) -> dict[str, Any]:
         "security_updates": [],
         "package_lists_age_seconds": 60,
         "kernel_audits": True,
+        # hr-01's table as the lab loads it (nft -j list table inet rampart), and the
+        # controller the audit connects from.
+        "firewall": {"ruleset": json.loads(HR_TABLE.read_text()), "error": ""},
+        "auditor": {"address": "10.77.0.1", "ssh_port": 22},
+        "sshd": {"text": HR_SSHD.read_text(), "error": ""},  # hr-01's `sshd -T`
     }
     return {**quiet, **changes}
+
+
+def edited_table(edit: Callable[[list[dict[str, Any]]], None]) -> dict[str, Any]:
+    """hr-01's loaded table with its list of objects changed by `edit`."""
+    document = json.loads(HR_TABLE.read_text())
+    edit(document["nftables"])
+    return {"ruleset": document, "error": ""}
+
+
+def rule_of(objects: list[dict[str, Any]], comment: str) -> dict[str, Any]:
+    return next(o["rule"] for o in objects if o.get("rule", {}).get("comment") == comment)
+
+
+def test_the_loaded_firewall_is_held_against_the_plan(hr_plan: HostPlan) -> None:
+    def widen_and_open(objects: list[dict[str, Any]]) -> None:
+        front = rule_of(objects, "hr-records")  # tcp/8080 from the portal and mon-01
+        front["expr"] = front["expr"][1:]  # now from anywhere
+        ssh = rule_of(objects, "admin SSH")
+        ssh["expr"][0]["match"]["right"]["set"].append({"prefix": {"addr": "10.9.0.0", "len": 16}})
+        opened = json.loads(json.dumps(rule_of(objects, "node-exporter")))
+        opened["expr"][1]["match"]["right"] = 4444
+        opened["expr"][0]["match"]["right"] = {"set": ["10.9.9.9", "10.77.0.0/24"]}
+        objects.append({"rule": {**opened, "comment": "by hand"}})
+        objects.remove({"rule": rule_of(objects, "node-exporter")})
+        next(o["chain"] for o in objects if o.get("chain", {}).get("name") == "input")["policy"] = (
+            "accept"
+        )
+
+    # The lab names its controller with a template only Ansible renders; rendered here.
+    rendered = replace(hr_plan, admin_addresses=("10.77.0.1", "10.77.0.15"))
+    found = host_findings(rendered, facts(firewall=edited_table(widen_and_open)))
+    assert {(f.severity, f.check, f.subject): f.detail for f in found} == {
+        ("high", "firewall lets in by default", "inet rampart input"): (
+            "the input chain's policy is accept, not drop"
+        ),
+        ("high", "port open outside the plan", "tcp/4444"): (
+            "the loaded firewall lets 10.77.0.0/24, 10.9.9.9 in; the plan keeps it shut"
+        ),
+        ("high", "port open wider than the plan", "tcp/8080"): (
+            "also open to any address; the plan: 10.77.0.11, 10.77.0.15"
+        ),
+        ("medium", "admin SSH wider than the plan", "tcp/22"): (
+            "also let in from 10.9.0.0/16: not in rampart_admin_sources"
+        ),
+        ("medium", "planned port shut", "tcp/9100"): (
+            "the plan opens it to 10.77.0.15; the loaded firewall does not"
+            " (quarantined, or changed by hand?)"
+        ),
+    }
+    assert all(f.clause == "REG-4.2.4" for f in found)
+    # Audited from elsewhere, a controller's own SSH opening is the medium finding; with
+    # the plan's template unrendered, only SSH open to any address would be judged.
+    from_mon = facts(auditor={"address": "10.77.0.15", "ssh_port": 22})
+    elsewhere = host_findings(replace(hr_plan, admin_addresses=("10.77.0.15",)), from_mon)
+    assert [(f.check, f.detail) for f in elsewhere] == [
+        (
+            "admin SSH wider than the plan",
+            "also let in from 10.77.0.1: not in rampart_admin_sources",
+        )
+    ]
+    assert "{{" in "".join(hr_plan.admin_addresses) and host_findings(hr_plan, from_mon) == []
+    missing = host_findings(
+        hr_plan, facts(firewall={"ruleset": None, "error": "Error: No such file or directory"})
+    )
+    assert [(f.severity, f.check, f.detail) for f in missing] == [
+        ("high", "firewall not loaded", "Error: No such file or directory")
+    ]
+
+
+def test_sshd_settings_short_of_the_hardening_are_findings(hr_plan: HostPlan) -> None:
+    weakened = {
+        "passwordauthentication": "yes",
+        "permitrootlogin": "yes",
+        "x11forwarding": "yes",
+        "maxauthtries": "6",
+        "ciphers": "chacha20-poly1305@openssh.com,aes128-cbc",
+        "macs": "hmac-sha2-256-etm@openssh.com,hmac-sha1",
+    }
+    lines = [
+        f"{key} {weakened[key]}" if key in weakened else line
+        for line in HR_SSHD.read_text().splitlines()
+        for key in [line.partition(" ")[0]]
+        if key != "allowgroups"
+    ]
+    found = host_findings(hr_plan, facts(sshd={"text": "\n".join(lines), "error": ""}))
+    assert {(f.severity, f.clause, f.subject): f.detail for f in found} == {
+        ("high", "REG-4.2.1", "passwordauthentication"): "is yes; the hardening wants no",
+        ("high", "REG-4.2.1", "permitrootlogin"): (
+            "is yes; the hardening wants no or prohibit-password or without-password"
+        ),
+        ("medium", "REG-4.2.1", "x11forwarding"): "is yes; the hardening wants no",
+        ("medium", "REG-4.2.1", "maxauthtries"): "is 6; at most 4",
+        ("medium", "REG-4.2.1", "allowgroups"): "unset: any account may log in",
+        ("high", "REG-4.2.2", "ciphers"): "offers weak aes128-cbc",
+        ("high", "REG-4.2.2", "macs"): "offers weak hmac-sha1",
+    }
+    unknown = host_findings(hr_plan, facts(sshd={"text": "", "error": "sshd: No such file"}))
+    assert [(f.check, f.detail) for f in unknown] == [
+        ("sshd settings unknown", "sshd: No such file")
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a network namespace of its own needs root")
+def test_real_nft_output_is_read(tmp_path: Path) -> None:
+    ruleset = tmp_path / "rampart.nft"
+    ruleset.write_text(
+        "table inet rampart {\n chain input {\n  type filter hook input priority filter;"
+        " policy drop;\n  iif lo accept\n"
+        '  ip saddr { 10.0.0.0/8, 192.0.2.7 } tcp dport 8080 accept comment "web"\n'
+        "  ip6 saddr 2001:db8::/32 tcp dport 8080 accept\n"
+        "  udp dport { 53, 123 } accept\n  tcp dport 1000-1010 accept\n }\n}\n"
+    )
+    listed = subprocess.run(
+        ["unshare", "--net", "sh", "-c", f"nft -f {ruleset} && nft -j list table inet rampart"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    table = read_table(json.loads(listed.stdout))
+    assert table.policy == "drop"
+    assert table.openings == {
+        ("tcp", "8080"): frozenset({"10.0.0.0/8", "192.0.2.7", "2001:db8::/32"}),
+        ("udp", "53,123"): None,
+        ("tcp", "1000-1010"): None,
+    }
 
 
 def test_a_quiet_host_has_no_findings(hr_plan: HostPlan) -> None:
@@ -180,7 +319,10 @@ def test_the_backup_servers_transfer_accounts_may_log_in_there(lab_inventory: Pa
     ) == set()
     plan = host_plan(inventory, "backup-01")
     login = [{"time": "1", "method": "publickey", "user": "backup-hr-01", "from": "10.77.0.12"}]
-    assert host_findings(plan, facts(logins=login), accounts) == []
-    assert [f.check for f in host_findings(plan, facts(logins=login))] == [
+    # (hr-01's firewall table stands in: only the logins are judged here)
+    found = host_findings(plan, facts(logins=login), accounts)
+    assert [f for f in found if f.clause != "REG-4.2.4"] == []
+    unknown = host_findings(plan, facts(logins=login))
+    assert [f.check for f in unknown if f.clause != "REG-4.2.4"] == [
         "login not allowed by the directory"
     ]

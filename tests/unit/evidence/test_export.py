@@ -27,8 +27,8 @@ def line(time: str, event: str = "run_started", **fields: object) -> str:
 
 @pytest.fixture
 def host(tmp_path: Path) -> Path:
-    """A host's backup configuration, drill journal, antivirus journal and runbook runs, in
-    and out of November 2026."""
+    """A host's backup configuration, drill journal, antivirus and integrity journals, audit
+    reports and runbook runs, in and out of November 2026."""
     logs = tmp_path / "log"
     logs.mkdir()
     (logs / "drill.jsonl").write_text(
@@ -50,6 +50,20 @@ def host(tmp_path: Path) -> Path:
     (tmp_path / "antivirus.json").write_text(
         json.dumps({"journal": str(logs / "antivirus.jsonl")}), encoding="utf-8"
     )
+    (logs / "integrity.jsonl").write_text(
+        line("2026-11-03T10:00:00+00:00", "integrity_accepted", by="alice", reason="upgrade")
+        + line("2026-10-03T10:00:00+00:00", "integrity_baseline", by="root"),
+        encoding="utf-8",
+    )
+    (tmp_path / "audit.json").write_text(
+        json.dumps({"journal": str(logs / "integrity.jsonl")}), encoding="utf-8"
+    )
+    reports = tmp_path / "audit-reports"
+    reports.mkdir()
+    for name in ("audit-2026-10-31.json", "audit-2026-11-03.json", "audit-2026-11-03.html"):
+        (reports / name).write_text(f"{name}\n", encoding="utf-8")
+    (reports / "audit-2026-11-03.sha256").write_text("sums\n", encoding="utf-8")
+    (reports / "audit-2026-12-01.json").write_text("december\n", encoding="utf-8")
     runs = tmp_path / "runs"
     for run, started in (("20261015-a", "2026-10-15T09:00:00+00:00"), ("20261108-b", None)):
         (runs / run).mkdir(parents=True)
@@ -69,6 +83,7 @@ def collect_as_the_export_does(host: Path) -> dict[str, object]:
     script = resources.files("rampart.evidence").joinpath("host_evidence.py").read_text("utf-8")
     argv = ["python3", "-", START.isoformat(), END.isoformat()]
     argv += [str(host / "config.json"), str(host / "runs"), str(host / "antivirus.json")]
+    argv += [str(host / "audit.json"), str(host / "audit-reports")]
     completed = subprocess.run(
         argv, input=script, capture_output=True, text=True, check=True, timeout=30
     )
@@ -84,6 +99,10 @@ def test_a_host_gives_the_period_s_journal_lines_and_runs_and_says_what_it_left_
     assert isinstance(files, dict)
     assert sorted(files) == [
         "antivirus/antivirus.jsonl",
+        "audit/integrity.jsonl",
+        "audit/reports/audit-2026-11-03.html",
+        "audit/reports/audit-2026-11-03.json",
+        "audit/reports/audit-2026-11-03.sha256",
         "backup/drill.jsonl",
         "runbooks/20261108-b/evidence.md",
         "runbooks/20261108-b/journal.jsonl",
@@ -93,6 +112,9 @@ def test_a_host_gives_the_period_s_journal_lines_and_runs_and_says_what_it_left_
     assert files["runbooks/20261108-b/evidence.md"] == "# restore-drill\n"
     quarantined = [json.loads(text) for text in files["antivirus/antivirus.jsonl"].splitlines()]
     assert [event["event"] for event in quarantined] == ["file_quarantined"], "November only"
+    accepted = [json.loads(text) for text in files["audit/integrity.jsonl"].splitlines()]
+    assert [(event["by"], event["reason"]) for event in accepted] == [("alice", "upgrade")]
+    assert files["audit/reports/audit-2026-11-03.json"] == "audit-2026-11-03.json\n"
     assert document["problems"] == [
         f"{host / 'log/drill.jsonl'}: 1 line(s) with no readable time left out",
         f"{host / 'runs/20261120-broken'}: its journal says no start time; run left out",
