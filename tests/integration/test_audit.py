@@ -224,7 +224,8 @@ def unlisted_listener(hosts: dict[str, testinfra.host.Host]) -> Iterator[int]:
 def hand_opened_port(hosts: dict[str, testinfra.host.Host]) -> Iterator[int]:
     """A port someone opened on fin-01 by hand, past the firewall role (removed after)."""
     port, fin = 4445, hosts["fin-01"]
-    fin.check_output(f'nft add rule inet rampart input tcp dport {port} accept comment "by hand"')
+    rule = f'add rule inet rampart input tcp dport {port} accept comment "by hand"'
+    fin.check_output(f"nft {shlex.quote(rule)}")
     yield port
     listed = fin.check_output("nft -a list chain inet rampart input")
     for line in listed.splitlines():

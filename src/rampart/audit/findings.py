@@ -123,9 +123,15 @@ def firewall_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]
     for key, sources in sorted(table.openings.items()):
         subject = f"{key[0]}/{key[1]}"
         if key == ssh:
+            # The SSH port may also carry a planned service (the backup server's SFTP).
+            allowed = planned.get(key, admins)
+            allowed = None if allowed is None else allowed | admins
             # A source still a template (read outside Ansible) leaves only "any" judged.
-            if sources is None or (sources - admins and not any(map(is_template, admins))):
-                extra = _to_whom(None if sources is None else sources - admins)
+            templated = any(map(is_template, allowed or ()))
+            if allowed is not None and (
+                sources is None or (bool(sources - allowed) and not templated)
+            ):
+                extra = _to_whom(None if sources is None else sources - allowed)
                 found.append(
                     Finding(
                         plan.host,

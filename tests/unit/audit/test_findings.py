@@ -155,6 +155,18 @@ def test_sshd_settings_short_of_the_hardening_are_findings(hr_plan: HostPlan) ->
     ]
 
 
+def test_ssh_open_to_any_is_no_finding_where_the_plan_serves_sftp_on_it(
+    lab_inventory: Path,
+) -> None:
+    backup = host_plan(load_inventory(lab_inventory), "backup-01")  # backup-sftp: tcp/22, any
+
+    def ssh_to_any(objects: list[dict[str, Any]]) -> None:
+        rule_of(objects, "admin SSH")["expr"].pop(0)
+
+    found = host_findings(backup, facts(firewall=edited_table(ssh_to_any)))
+    assert [f for f in found if f.subject == "tcp/22"] == []
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="a network namespace of its own needs root")
 def test_real_nft_output_is_read(tmp_path: Path) -> None:
     ruleset = tmp_path / "rampart.nft"
