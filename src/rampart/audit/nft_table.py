@@ -42,10 +42,19 @@ def _value(right: Any) -> list[str]:
     return [network(str(right))]
 
 
+def _matches_state(item: Any) -> bool:
+    """Whether an expression matches the connection tracking state (`ct state ...`)."""
+    match = item.get("match") if isinstance(item, dict) else None
+    left = match.get("left") if isinstance(match, dict) else None
+    return isinstance(left, dict) and left.get("ct") == {"key": "state"}
+
+
 def _rule_opening(expressions: list[Any]) -> tuple[str, str, frozenset[str] | None] | None:
     """(protocol, port, sources) of an accept rule matching a destination port, else None."""
     if not any(isinstance(item, dict) and "accept" in item for item in expressions):
         return None
+    if any(_matches_state(item) for item in expressions):
+        return None  # lets in only replies and sessions already open (the quarantine's SSH)
     protocol = port = None
     sources: set[str] | None = None
     for item in expressions:

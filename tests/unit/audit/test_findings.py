@@ -175,7 +175,8 @@ def test_real_nft_output_is_read(tmp_path: Path) -> None:
         " policy drop;\n  iif lo accept\n"
         '  ip saddr { 10.0.0.0/8, 192.0.2.7 } tcp dport 8080 accept comment "web"\n'
         "  ip6 saddr 2001:db8::/32 tcp dport 8080 accept\n"
-        "  udp dport { 53, 123 } accept\n  tcp dport 1000-1010 accept\n }\n}\n"
+        "  udp dport { 53, 123 } accept\n  tcp dport 1000-1010 accept\n"
+        "  tcp dport 22 ct state established accept\n }\n}\n"
     )
     listed = subprocess.run(
         ["unshare", "--net", "sh", "-c", f"nft -f {ruleset} && nft -j list table inet rampart"],
