@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from rampart.audit import sshd
-from rampart.audit.nft_table import network, read_table
+from rampart.audit.nft_table import network, read_table, union
 from rampart.plan.model import HostPlan
 from rampart.schema.kinds import is_template
 
@@ -89,6 +89,17 @@ def _to_whom(sources: frozenset[str] | None) -> str:
     return "any address" if sources is None else ", ".join(sorted(sources)) or "nobody"
 
 
+def _beyond(sources: frozenset[str] | None, allowed: frozenset[str] | None) -> str | None:
+    """Whom `sources` lets in beyond `allowed`, in words; None if no one. A source still a
+    template (read outside Ansible) leaves only "any address" judged."""
+    if allowed is None:
+        return None
+    if sources is None:
+        return "any address"
+    beyond = sources - allowed
+    return _to_whom(beyond) if beyond and not any(map(is_template, allowed)) else None
+
+
 def firewall_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]:
     """The loaded table against the plan: present, dropping what it does not let in, no
     port open that the plan keeps shut, none open wider than the plan says, none of the
@@ -115,35 +126,13 @@ def firewall_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]
     for rule in plan.port_rules:
         key = (rule.protocol, str(rule.port))
         wanted = None if rule.any else frozenset(network(s) for s in rule.sources)
-        known = planned.get(key, frozenset())
-        planned[key] = None if known is None or wanted is None else known | wanted
+        planned[key] = union(planned.get(key, frozenset()), wanted)
     auditor = facts.get("auditor") or {}
     ssh = ("tcp", str(auditor.get("ssh_port") or SSH_PORT))
     admins = frozenset(network(a) for a in (*plan.admin_addresses, auditor.get("address") or ""))
     for key, sources in sorted(table.openings.items()):
         subject = f"{key[0]}/{key[1]}"
-        if key == ssh:
-            # The SSH port may also carry a planned service (the backup server's SFTP).
-            allowed = planned.get(key, admins)
-            allowed = None if allowed is None else allowed | admins
-            # A source still a template (read outside Ansible) leaves only "any" judged.
-            templated = any(map(is_template, allowed or ()))
-            if allowed is not None and (
-                sources is None or (bool(sources - allowed) and not templated)
-            ):
-                extra = _to_whom(None if sources is None else sources - allowed)
-                found.append(
-                    Finding(
-                        plan.host,
-                        "REG-4.2.4",
-                        "high" if sources is None else "medium",
-                        "admin SSH wider than the plan",
-                        subject,
-                        f"also let in from {extra}: not in rampart_admin_sources",
-                    )
-                )
-            continue
-        if key not in planned:
+        if key != ssh and key not in planned:
             found.append(
                 Finding(
                     plan.host,
@@ -155,21 +144,30 @@ def firewall_findings(plan: HostPlan, facts: Mapping[str, Any]) -> list[Finding]
                 )
             )
             continue
-        wanted = planned[key]
-        judged = wanted is not None and not any(map(is_template, wanted))
-        wider = wanted is not None and (sources is None or (judged and bool(sources - wanted)))
-        if wider:
-            extra = _to_whom(None if sources is None else sources - (wanted or frozenset()))
-            found.append(
-                Finding(
-                    plan.host,
-                    "REG-4.2.4",
-                    "high",
-                    "port open wider than the plan",
-                    subject,
-                    f"also open to {extra}; the plan: {_to_whom(wanted)}",
-                )
+        # The SSH port may also carry a planned service (the backup server's SFTP).
+        allowed = union(planned.get(key, frozenset()), admins) if key == ssh else planned[key]
+        extra = _beyond(sources, allowed)
+        if extra is None:
+            continue
+        if key == ssh:
+            finding = Finding(
+                plan.host,
+                "REG-4.2.4",
+                "high" if sources is None else "medium",
+                "admin SSH wider than the plan",
+                subject,
+                f"also let in from {extra}: not in rampart_admin_sources",
             )
+        else:
+            finding = Finding(
+                plan.host,
+                "REG-4.2.4",
+                "high",
+                "port open wider than the plan",
+                subject,
+                f"also open to {extra}; the plan: {_to_whom(allowed)}",
+            )
+        found.append(finding)
     for key, wanted in sorted(planned.items()):
         if key not in table.openings:
             found.append(

@@ -223,32 +223,36 @@ def lynis() -> dict[str, object] | None:
     }
 
 
-def firewall() -> dict[str, object]:
-    """Rampart's nftables table as loaded (nft's JSON), or why it could not be read."""
-    argv = ["/usr/sbin/nft", "-j", "list", "table", "inet", "rampart"]
+def _output(argv: list[str]) -> tuple[str, str]:
+    """A command's standard output, or "" and why it gave none (its first error line)."""
+    name = Path(argv[0]).name
     try:
         done = subprocess.run(argv, capture_output=True, text=True, check=False)
     except OSError as error:
-        return {"ruleset": None, "error": f"nft: {error.strerror}"}
+        return "", f"{name}: {error.strerror}"
     if done.returncode != 0:
-        said = done.stderr.strip().splitlines() or [f"nft exited {done.returncode}"]
-        return {"ruleset": None, "error": said[0][:200]}
+        said = done.stderr.strip().splitlines() or [f"{name} exited {done.returncode}"]
+        return "", said[0][:200]
+    return done.stdout, ""
+
+
+def firewall() -> dict[str, object]:
+    """Rampart's nftables table as loaded (nft's JSON), or why it could not be read."""
+    text, error = _output(["/usr/sbin/nft", "-j", "list", "table", "inet", "rampart"])
     try:
-        return {"ruleset": json.loads(done.stdout), "error": ""}
+        return (
+            {"ruleset": json.loads(text), "error": ""}
+            if text
+            else {"ruleset": None, "error": error}
+        )
     except ValueError:
         return {"ruleset": None, "error": "nft printed no JSON"}
 
 
 def sshd_settings() -> dict[str, str]:
     """`sshd -T`: the settings the SSH server really uses, or why it could not say."""
-    try:
-        done = subprocess.run(["/usr/sbin/sshd", "-T"], capture_output=True, text=True, check=False)
-    except OSError as error:
-        return {"text": "", "error": f"sshd: {error.strerror}"}
-    if done.returncode != 0:
-        said = done.stderr.strip().splitlines() or [f"sshd -T exited {done.returncode}"]
-        return {"text": "", "error": said[-1][:200]}
-    return {"text": done.stdout, "error": ""}
+    text, error = _output(["/usr/sbin/sshd", "-T"])
+    return {"text": text, "error": error}
 
 
 def auditor() -> dict[str, object]:

@@ -21,6 +21,11 @@ class LoadedTable:
     """Source addresses and networks a port is open to; None: any address."""
 
 
+def union(first: frozenset[str] | None, second: frozenset[str] | None) -> frozenset[str] | None:
+    """Who two openings of one port let in together (None: any address)."""
+    return None if first is None or second is None else first | second
+
+
 def network(text: str) -> str:
     """An address or network as one spelling (`10.0.0.1/32` and `10.0.0.1` alike)."""
     try:
@@ -87,6 +92,5 @@ def read_table(document: Mapping[str, Any]) -> LoadedTable:
         if opening is None:
             continue
         protocol, port, sources = opening
-        known = openings.get((protocol, port), frozenset())
-        openings[(protocol, port)] = None if known is None or sources is None else known | sources
+        openings[(protocol, port)] = union(openings.get((protocol, port), frozenset()), sources)
     return LoadedTable(policy, openings)
