@@ -239,12 +239,10 @@ def _output(argv: list[str]) -> tuple[str, str]:
 def firewall() -> dict[str, object]:
     """Rampart's nftables table as loaded (nft's JSON), or why it could not be read."""
     text, error = _output(["/usr/sbin/nft", "-j", "list", "table", "inet", "rampart"])
+    if not text:
+        return {"ruleset": None, "error": error}
     try:
-        return (
-            {"ruleset": json.loads(text), "error": ""}
-            if text
-            else {"ruleset": None, "error": error}
-        )
+        return {"ruleset": json.loads(text), "error": ""}
     except ValueError:
         return {"ruleset": None, "error": "nft printed no JSON"}
 
