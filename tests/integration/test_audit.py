@@ -255,7 +255,15 @@ def test_the_audit_reports_an_unlisted_listener_and_a_named_persons_sudo(
     ]  # and no other: every other listener of the fleet is in the catalog
     assert "python3 listens on 0.0.0.0" in listeners[0]["detail"] and listeners[0]["new"]
     # The loaded firewalls against the plan: the port opened by hand, and nothing else.
-    walls = [f for f in document["findings"] if f["clause"] == "REG-4.2.4" and f not in listeners]
+    # (the controls matrix also speaks for REG-4.2.4: its antivirus row depends on the scans
+    # other tests ran, so it is left out here)
+    walls = [
+        f
+        for f in document["findings"]
+        if f["clause"] == "REG-4.2.4"
+        and f not in listeners
+        and not f["check"].startswith("control")
+    ]
     assert [(f["host"], f["check"], f["subject"]) for f in walls] == [
         ("fin-01", "port open outside the plan", f"tcp/{hand_opened_port}")
     ], walls
