@@ -1,7 +1,8 @@
 """The host baseline (roles/hardening, REG-4.2.3) as a user of each lab host meets it:
 network and kernel parameters written, and applied where the kernel lets the host set
-them (the lab's hosts cannot), modules off, no core dumps, the login umask and
-banner, cron and at for root only, security updates installed."""
+them (the lab's hosts cannot), modules off, no core dumps, the login umask, idle
+timeout and banner, /dev and /dev/shm noexec, cron and at for root only, security updates
+installed."""
 
 from __future__ import annotations
 
@@ -28,8 +29,16 @@ def test_every_host_has_the_baseline(hosts: dict[str, testinfra.host.Host]) -> N
         assert "install usb-storage /bin/false" in modules
         # A new login session (pam_limits, /etc/profile): testinfra's own SSH connection
         # may predate the hardening and keep the limits it was opened with.
-        login = host.run("runuser -l root -c 'ulimit -Hc; umask'")
-        assert login.stdout.split() == ["0", "0027"], (name, login.stdout, login.stderr)
+        login = host.run("runuser -l root -c 'ulimit -Hc; ulimit -Sc; umask; echo $TMOUT'")
+        assert login.stdout.split() == ["0", "0", "0027", "900"], (name, login.stdout, login.stderr)
+        lifted = host.run("runuser -l root -c 'TMOUT=0'")  # the idle timeout stays
+        assert lifted.rc != 0 and "readonly" in lifted.stderr, (name, lifted.stderr)
+        # Nothing runs from /dev/shm, a favourite drop folder of intruders.
+        dropped = host.run("cp /bin/true /dev/shm/rampart-test; /dev/shm/rampart-test")
+        host.run("rm -f /dev/shm/rampart-test")
+        assert dropped.rc == 126, (name, dropped.rc, dropped.stderr)
+        assert "noexec" in host.mount_point("/dev").options, name
+        assert "Rampart hardening" in host.file("/etc/fstab").content_string
         assert "Authorised use only" in host.file("/etc/issue.net").content_string
         assert host.file("/etc/cron.allow").content_string == "root\n"
         assert host.file("/etc/cron.allow").mode == 0o600

@@ -267,6 +267,33 @@ def integrity_findings(host: str, integrity: Mapping[str, Any]) -> list[Finding]
     return found
 
 
+def at_rest_findings(plan: HostPlan, at_rest: list[Mapping[str, str]]) -> list[Finding]:
+    """Each folder or database of a data set whose class says encrypt_at_rest that is not
+    encrypted (REG-4.2.2), or whose state could not be read."""
+    classes = {data_set.name: data_set.data_class for data_set in plan.data_sets}
+    found = []
+    for entry in at_rest:
+        subject = f"{entry['data_set']} " + (
+            f"database {entry['database']}" if entry["database"] else entry["path"]
+        )
+        if entry["error"]:
+            why = f"could not be read: {entry['error']}"
+            found.append(
+                Finding(plan.host, "REG-4.2.2", "medium", "encryption at rest", subject, why)
+            )
+        elif not entry["method"]:
+            where = f" ({entry['path']})" if entry["database"] else ""
+            why = (
+                f"the {classes.get(entry['data_set'], '?')} class says encrypt_at_rest;"
+                f" its files{where} are on {entry['filesystem'] or 'a filesystem'} with no"
+                " fscrypt policy and no gocryptfs mount"
+            )
+            found.append(
+                Finding(plan.host, "REG-4.2.2", "high", "not encrypted at rest", subject, why)
+            )
+    return found
+
+
 def update_findings(host: str, updates: list[Mapping[str, Any]]) -> list[Finding]:
     """Each package with a pending security update."""
     return [
@@ -317,6 +344,7 @@ def host_findings(
         *sshd_findings(plan.host, facts),
         *login_findings(plan, facts, service_accounts),
         *integrity_findings(plan.host, facts["integrity"]),
+        *at_rest_findings(plan, facts["at_rest"]),
         *update_findings(plan.host, facts["security_updates"]),
         *lynis_findings(plan.host, facts.get("lynis")),
     ]

@@ -8,16 +8,22 @@ as JSON. Standard library only, Python 3.9+.
 - packages with pending updates from a security suite (`apt-get -s upgrade`, on the
   package lists as they are: the audit does not refresh them);
 - whether the kernel's audit interface answers here;
-- with `lynis` as the second argument: Lynis' hardening index, warnings and suggestions
-  (from its lynis-report.dat).
+- how each data set that must be encrypted at rest is: each `--path NAME=PATH` by its
+  folder's fscrypt flag or a gocryptfs mount, each `--database NAME=DB` (PostgreSQL) by
+  where the database's files are (its tablespace, else the data directory);
+- with `--lynis`: Lynis' hardening index, warnings and suggestions (from its
+  lynis-report.dat).
 """
 
 from __future__ import annotations
 
+import argparse
+import fcntl
 import ipaddress
 import json
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
@@ -36,6 +42,14 @@ SUDO = re.compile(
 SECURITY_UPDATE = re.compile(r"^Inst (\S+) (?:\[(\S+)\] )?\((\S+) ([^)]*-security[^)]*)\)")
 RAMPART = "/usr/local/bin/rampart"
 LYNIS_DIR = Path("/var/lib/rampart/lynis")
+FS_IOC_GETFLAGS = 0x80086601
+FS_ENCRYPT_FL = 0x800
+"""The inode flag of a file or folder under an fscrypt policy (ext4, f2fs; lsattr's `E`)."""
+ENCRYPTING_MOUNTS = {"fuse.gocryptfs": "gocryptfs"}
+DATABASE_FILES = (
+    "SELECT coalesce(nullif(pg_tablespace_location(dattablespace), ''),"
+    " current_setting('data_directory')) FROM pg_database WHERE datname = current_database()"
+)
 
 
 def _address(hex_address: str) -> str:
@@ -261,10 +275,64 @@ def auditor() -> dict[str, object]:
     return {"address": fields[0], "ssh_port": int(fields[3])}
 
 
+def _mount_type(path: str) -> str:
+    """The filesystem type of the mount that holds `path` (/proc/self/mountinfo)."""
+    real, best, kind = os.path.realpath(path), "", ""
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, _, right = line.partition(" - ")
+        point = left.split()[4].replace("\\040", " ")
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, right.split()[0]
+    return kind
+
+
+def encryption(path: str) -> dict[str, str]:
+    """How the folder `path` is encrypted at rest: "fscrypt", "gocryptfs" or "" (not);
+    the filesystem it is on; why it could not be read."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        return {"path": path, "method": "", "filesystem": "", "error": f"{path}: {error.strerror}"}
+    try:
+        flags = struct.unpack("i", fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, bytes(4)))[0]
+    except OSError:  # a filesystem without inode flags (tmpfs, FUSE): not fscrypt
+        flags = 0
+    finally:
+        os.close(descriptor)
+    filesystem = _mount_type(path)
+    method = "fscrypt" if flags & FS_ENCRYPT_FL else ENCRYPTING_MOUNTS.get(filesystem, "")
+    return {"path": path, "method": method, "filesystem": filesystem, "error": ""}
+
+
+def at_rest(paths: list[str], databases: list[str]) -> list[dict[str, str]]:
+    """Each data set's folders (`NAME=PATH`) and PostgreSQL databases (`NAME=DB`) as
+    encryption() sees them; a database is judged by the folder its files are in."""
+    found = []
+    for pair in paths:
+        name, _, path = pair.partition("=")
+        found.append({"data_set": name, "database": "", **encryption(path)})
+    for pair in databases:
+        name, _, database = pair.partition("=")
+        argv = ["runuser", "-u", "postgres", "--", "psql", "-XAtq", "-d", database]
+        folder, error = _output([*argv, "-c", DATABASE_FILES])
+        if folder.strip():
+            state = encryption(folder.strip())
+        else:
+            state = {"path": "", "method": "", "filesystem": "", "error": error}
+        found.append({"data_set": name, "database": database, **state})
+    return found
+
+
 def main() -> None:
     """Print the facts since the time given (journalctl's --since; default a month)."""
-    since = sys.argv[1] if len(sys.argv) > 1 else "-31d"
-    logins, failed, sudo = journal(since)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("since", nargs="?", default="-31d")
+    parser.add_argument("--lynis", action="store_true")
+    parser.add_argument("--path", action="append", default=[])
+    parser.add_argument("--database", action="append", default=[])
+    arguments = parser.parse_args()
+    logins, failed, sudo = journal(arguments.since)
     document = {
         "listeners": listeners(),
         "firewall": firewall(),
@@ -277,7 +345,8 @@ def main() -> None:
         "security_updates": security_updates(),
         "package_lists_age_seconds": lists_age_seconds(),
         "kernel_audits": kernel_audits(),
-        "lynis": lynis() if sys.argv[2:3] == ["lynis"] else None,
+        "at_rest": at_rest(arguments.path, arguments.database),
+        "lynis": lynis() if arguments.lynis else None,
     }
     json.dump(document, sys.stdout)
 

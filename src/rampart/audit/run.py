@@ -26,6 +26,7 @@ from rampart.audit.findings import SEVERITIES, Finding, host_findings, unreachab
 from rampart.errors import RampartError, RemoteError
 from rampart.inventory import Inventory, load_inventory
 from rampart.plan import host_plan
+from rampart.plan.model import HostPlan
 from rampart.plan.monitoring import BACKUP_SERVER_GROUP
 from rampart.ssh import output_of, target_from_vars
 from rampart.textfile import Family, render, write_remotely
@@ -52,11 +53,23 @@ class HostAudit:
     facts: dict[str, Any] | None
 
 
-def gather(inventory: Inventory, host: str, since: float, lynis: bool) -> dict[str, Any]:
-    """What host_facts.py reports on `host`, from `since` (Unix time) on; with Lynis."""
-    target = target_from_vars(host, inventory.hosts[host].vars)
+def at_rest_arguments(plan: HostPlan) -> list[str]:
+    """host_facts.py's arguments for the data sets `plan`'s host must encrypt at rest."""
+    arguments = []
+    for data_set in plan.data_sets:
+        if data_set.policy.encrypt_at_rest:
+            arguments += [f"--path={data_set.name}={path}" for path in data_set.paths]
+            if data_set.database and data_set.database.engine == "postgresql":
+                arguments.append(f"--database={data_set.name}={data_set.database.name}")
+    return arguments
+
+
+def gather(inventory: Inventory, plan: HostPlan, since: float, lynis: bool) -> dict[str, Any]:
+    """What host_facts.py reports on `plan`'s host, from `since` (Unix time) on; with Lynis."""
+    target = target_from_vars(plan.host, inventory.hosts[plan.host].vars)
     script = resources.files("rampart.audit").joinpath("host_facts.py").read_text("utf-8")
-    command = shlex.join(["python3", "-", f"@{int(since)}", *(["lynis"] if lynis else [])])
+    argv = ["python3", "-", f"@{int(since)}", *(["--lynis"] if lynis else [])]
+    command = shlex.join([*argv, *at_rest_arguments(plan)])
     text = output_of(target, command, timeout=COMMAND_TIMEOUT_SECONDS, input_text=script)
     document: dict[str, Any] = json.loads(text)
     return document
@@ -64,11 +77,11 @@ def gather(inventory: Inventory, host: str, since: float, lynis: bool) -> dict[s
 
 def audit_host(inventory: Inventory, host: str, since: float, lynis: bool) -> HostAudit:
     """Gather and judge one host; an unreachable host is a finding of its own."""
+    plan = host_plan(inventory, host)
     try:
-        facts = gather(inventory, host, since, lynis)
+        facts = gather(inventory, plan, since, lynis)
     except (RemoteError, ValueError) as error:
         return HostAudit(host, [unreachable(host, str(error).splitlines()[0][:160])], None)
-    plan = host_plan(inventory, host)
     return HostAudit(host, host_findings(plan, facts, service_accounts(inventory, host)), facts)
 
 

@@ -17,7 +17,7 @@ import pytest
 from rampart.audit import host_facts
 from rampart.audit.findings import host_findings
 from rampart.audit.nft_table import read_table
-from rampart.audit.run import HostAudit, render_html, report_document, table
+from rampart.audit.run import HostAudit, at_rest_arguments, render_html, report_document, table
 from rampart.inventory import load_inventory
 from rampart.plan import HostPlan, host_plan
 
@@ -51,6 +51,12 @@ def facts(**changes: Any) -> dict[str, Any]:
         "firewall": {"ruleset": json.loads(HR_TABLE.read_text()), "error": ""},
         "auditor": {"address": "10.77.0.1", "ssh_port": 22},
         "sshd": {"text": HR_SSHD.read_text(), "error": ""},  # hr-01's `sshd -T`
+        "at_rest": [
+            {"data_set": "hr-documents", "database": "", "path": "/srv/hr/documents"}
+            | {"method": "fscrypt", "filesystem": "ext4", "error": ""},
+            {"data_set": "hr-database", "database": "hr", "path": "/var/lib/postgresql/15/main"}
+            | {"method": "fscrypt", "filesystem": "ext4", "error": ""},
+        ],
     }
     return {**quiet, **changes}
 
@@ -241,6 +247,54 @@ def test_each_violation_is_a_finding_with_its_clause_and_severity(hr_plan: HostP
         ("low", "REG-4.2.3", "kernel audit", "not available"),
     ]
     assert found[0].detail.startswith("nc listens on 0.0.0.0: a port no catalog service")
+
+
+def test_sensitive_data_not_encrypted_at_rest_is_a_finding(hr_plan: HostPlan) -> None:
+    # The audit asks hr-01 about exactly its sensitive data sets' folders and database.
+    assert at_rest_arguments(hr_plan) == [
+        "--database=hr-database=hr",
+        "--path=hr-documents=/srv/hr/documents",
+    ]
+    documents, database = facts()["at_rest"]
+    plain = [documents | {"method": ""}, database | {"path": "", "error": "psql: no server"}]
+    found = [
+        (f.clause, f.severity, f.check, f.subject)
+        for f in host_findings(hr_plan, facts(at_rest=plain))
+    ]
+    assert found == [
+        ("REG-4.2.2", "high", "not encrypted at rest", "hr-documents /srv/hr/documents"),
+        ("REG-4.2.2", "medium", "encryption at rest", "hr-database database hr"),
+    ]
+    gocryptfs = documents | {"method": "gocryptfs", "filesystem": "fuse.gocryptfs"}
+    assert host_findings(hr_plan, facts(at_rest=[gocryptfs, database])) == []
+
+
+def test_an_fscrypt_folder_is_told_from_a_plain_one_on_a_real_filesystem(tmp_path: Path) -> None:
+    image, mounted = tmp_path / "volume.img", tmp_path / "volume"
+    subprocess.run(["truncate", "-s", "16M", str(image)], check=True)
+    subprocess.run(["mkfs.ext4", "-q", "-O", "encrypt", str(image)], check=True)
+    mounted.mkdir()
+    subprocess.run(["mount", "-o", "loop", str(image), str(mounted)], check=True)
+    try:
+        (mounted / "secret").mkdir()
+        (mounted / "plain").mkdir()
+        # A v1 policy with e4crypt (e2fsprogs); fscrypt's v2 policies set the same flag.
+        subprocess.run(
+            ["e4crypt", "add_key", "-S", "0x" + os.urandom(8).hex(), str(mounted / "secret")],
+            input="a test passphrase\n",
+            text=True,
+            capture_output=True,
+            check=True,
+        )
+        seen = [host_facts.encryption(str(mounted / name)) for name in ("secret", "plain")]
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
+    assert [(s["method"], s["filesystem"], s["error"]) for s in seen] == [
+        ("fscrypt", "ext4", ""),
+        ("", "ext4", ""),
+    ]
+    missing = host_facts.encryption(str(tmp_path / "nowhere"))
+    assert missing["method"] == "" and "No such file" in missing["error"]
 
 
 def test_real_log_and_apt_lines_are_read() -> None:
