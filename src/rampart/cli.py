@@ -27,6 +27,7 @@ SUBCOMMANDS = (
     "rampart.status.cli",
     "rampart.antivirus.cli",
     "rampart.audit.cli",
+    "rampart.storage.cli",
 )
 
 

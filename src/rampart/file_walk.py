@@ -1,5 +1,6 @@
 """The one way Rampart walks a data set's folders and hashes its files: the backup's
-manifest, the restore drill's verification and the antivirus' scan and quarantine."""
+manifest, the restore drill's verification, the antivirus' scan and quarantine, and the
+storage's judgement of every entry."""
 
 from __future__ import annotations
 
@@ -33,3 +34,19 @@ def walk_files(roots: Iterable[str | Path]) -> Iterator[Path]:
                 candidate = Path(folder) / name
                 if candidate.is_file() and not candidate.is_symlink():
                     yield candidate
+
+
+def walk_entries(top: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every entry below `top` (not `top`: folders, files, links) with its lstat, without
+    following links or leaving top's filesystem."""
+    device = top.lstat().st_dev
+    for folder, folders, files in os.walk(top):
+        for name in sorted(folders):
+            path = Path(folder, name)
+            info = path.lstat()
+            if info.st_dev != device:
+                folders.remove(name)
+            yield path, info
+        for name in sorted(files):
+            path = Path(folder, name)
+            yield path, path.lstat()

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 import testinfra
 
-from rampart.lab.config import RELEASE_ALIASES, LabConfig
+from rampart.lab.config import RELEASE_ALIASES, LabConfig, LabPaths
 from tests.integration.conftest import BIN, FLEET, ROOT, PlaybookRun, answering_hosts
 
 pytestmark = pytest.mark.lab
@@ -96,3 +96,30 @@ def test_apt_proxy_serves_debian_and_refuses_anything_else(
         'except urllib.error.HTTPError as e: print(e.code)"'
     ).stdout.strip()
     assert code == "403"
+
+
+def test_each_host_keeps_its_data_on_an_ext4_volume_that_fscrypt_can_use(
+    hosts: dict[str, testinfra.host.Host],
+) -> None:
+    paths = LabPaths()
+    for name, host in hosts.items():
+        mount = json.loads(host.check_output("findmnt --json --output FSTYPE,OPTIONS /srv"))
+        (found,) = mount["filesystems"]
+        options = found["options"].split(",")
+        assert found["fstype"] == "ext4", name
+        assert {"nodev", "nosuid"} <= set(options), f"{name}: {options}"
+        # The same filesystem on this machine, with the encrypt feature fscrypt needs.
+        image = paths.host(name) / "data.img"
+        features = subprocess.run(
+            ["dumpe2fs", "-h", str(image)], capture_output=True, text=True, check=True
+        ).stdout
+        assert "encrypt" in next(
+            line for line in features.splitlines() if line.startswith("Filesystem features")
+        ), name
+        marker = f"written-in-{name}"
+        host.check_output(f"echo {marker} > /srv/.lab-volume-check")
+        seen = (paths.host(name) / "data" / ".lab-volume-check").read_text().strip()
+        host.check_output("rm /srv/.lab-volume-check")
+        assert seen == marker
+        # FUSE for gocryptfs: the device is there and opens.
+        assert host.run("exec 3<>/dev/fuse").rc == 0, name

@@ -274,7 +274,9 @@ def test_documents_folders_hold_their_seeded_files(lab_hosts: dict[str, Any]) ->
     for name, (_, _, _, folder) in RECORDS.items():
         directory = lab_hosts[name].file(folder)
         assert directory.is_directory, f"{name}:{folder}"
-        assert directory.mode == 0o750
+        # Its group and mode are roles/storage's: the data set's readers, closed to others.
+        assert directory.mode == 0o2750
+        assert directory.group.startswith("data-"), f"{name}:{folder}"
         assert len(directory.listdir()) >= 3, f"{name}:{folder}"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from rampart.lab import volume
 from rampart.lab.config import NETNS_PREFIX, LabPaths
 from tests.integration.conftest import PlaybookRun, answering_hosts, playbook, rampart
 
@@ -38,6 +39,7 @@ def test_twenty_extra_hosts_then_recovery_from_a_killed_host(lab: PlaybookRun) -
     os.kill(int((victim / "nspawn.pid").read_text()), signal.SIGKILL)
     time.sleep(0.5)
     assert str(victim / "root") in Path("/proc/self/mounts").read_text()
+    assert str(victim / "data") in Path("/proc/self/mounts").read_text()
     assert Path(f"/run/netns/{NETNS_PREFIX}extra-07").exists()
 
     status = rampart("lab", "status", check=False)
@@ -50,6 +52,9 @@ def test_twenty_extra_hosts_then_recovery_from_a_killed_host(lab: PlaybookRun) -
     assert recovered.returncode == 0, recovered.stderr
     assert "booting 1 host(s), 24 already running" in recovered.stderr
     assert "extra-07" in answering_hosts()
+    # One loop device per host: the victim's old one went with its leftovers.
+    loops = volume.loop_devices(STATE)
+    assert len(loops) == 25, loops
 
     shrunk = rampart("lab", "up", "--extra", "0", check=False)
     assert shrunk.returncode == 0, shrunk.stderr

@@ -1,4 +1,5 @@
-"""`lab down` leaves nothing: no mount, namespace, link, cgroup, nftables table or process.
+"""`lab down` leaves nothing: no mount, loop device, data volume image, namespace, link,
+cgroup, nftables table or process.
 
 Runs last (see conftest.py): it takes the session's lab away.
 """
@@ -24,6 +25,13 @@ def test_down_leaves_nothing_behind(lab: PlaybookRun) -> None:
 
     mounts = Path("/proc/self/mounts").read_text()
     assert str(state) not in mounts
+    loops = subprocess.run(
+        ["losetup", "--list", "--noheadings", "--output", "BACK-FILE"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert str(state) not in loops
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert NETNS_PREFIX not in netns
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         RemoteWriteQueue,
         Retention,
         Service,
+        Storage,
     )
 
 # Imported on first use, so `rampart --help` and the commands that never read an
@@ -59,6 +60,7 @@ _WHERE = {
     "RemoteWriteQueue": "rampart.inventory.model",
     "Retention": "rampart.inventory.model",
     "Service": "rampart.inventory.model",
+    "Storage": "rampart.inventory.model",
     "load_inventory": "rampart.inventory.load",
 }
 
@@ -84,6 +86,7 @@ __all__ = [
     "RemoteWriteQueue",
     "Retention",
     "Service",
+    "Storage",
     "load_inventory",
 ]
 

@@ -121,6 +121,7 @@ def load_inventory(directory: Path) -> Inventory:
         long_term_store=catalog.get("rampart_long_term_store"),
         alerting=catalog.get("rampart_alerting"),
         antivirus=catalog.get("rampart_antivirus"),
+        storage=catalog.get("rampart_storage"),
     )
 
 

@@ -151,6 +151,8 @@ class Post:
     access: tuple[AccessGrant, ...]
     on_call: bool = False
     """Whether the people of this post are told of every alert (REG-9.3.1)."""
+    reads: tuple[str, ...] = ()
+    """The data sets whose folders people of this post may read where they log in (REG-4.1.1)."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,18 @@ class Antivirus:
 
 
 @dataclass(frozen=True)
+class Storage:
+    """Where each host keeps its data and how that volume is mounted (REG-4.1.1)."""
+
+    volume: str
+    """The data volume's mount point; data sets' folders below it are on the volume."""
+    volume_options: tuple[str, ...]
+    """Mount options the volume must have (nodev, nosuid, noexec)."""
+    full_warning: str
+    """Alert when the volume's free space, at its recent trend, runs out within this."""
+
+
+@dataclass(frozen=True)
 class Inventory:
     """One inventory directory, checked: hosts, groups, catalog, data, posts and people."""
 
@@ -280,6 +294,8 @@ class Inventory:
     """Where alerts go (mail, dead-man's switch); None: Alertmanager tells nobody."""
     antivirus: Antivirus | None = None
     """Signature mirror and scans; None: no antivirus is installed."""
+    storage: Storage | None = None
+    """The data volume and its options; None: data set folders are not managed."""
 
     def resolve(self, name: str) -> tuple[str, ...]:
         """The host names a host or group name (or `all`) stands for; KeyError if neither."""

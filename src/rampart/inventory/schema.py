@@ -36,6 +36,7 @@ from rampart.inventory.model import (
     RemoteWriteQueue,
     Retention,
     Service,
+    Storage,
 )
 from rampart.schema.kinds import (
     Boolean,
@@ -622,6 +623,15 @@ POST_RECORD = Record(
             required=False,
             default=False,
         ),
+        Field(
+            "reads",
+            ListOf(Text(refers_to=DATA_SET, name="data set id")),
+            "Data sets whose folders people of this post may read on the hosts they log in"
+            " to: their accounts join each data set's group (rampart_storage, REG-4.1.1).",
+            ["finance-reports"],
+            required=False,
+            default=(),
+        ),
     ),
 )
 
@@ -1029,6 +1039,41 @@ ANTIVIRUS = Record(
     ),
 )
 
+MOUNT_OPTIONS = ("nodev", "nosuid", "noexec")
+
+STORAGE = Record(
+    model=Storage,
+    fields=(
+        Field(
+            "volume",
+            ABSOLUTE_PATH,
+            "Mount point of each host's data volume: the data sets' folders below it are"
+            " managed (owner, group, mode by class) and measured.",
+            "/srv",
+            required=False,
+            default="/srv",
+        ),
+        Field(
+            "volume_options",
+            ListOf(Choice(MOUNT_OPTIONS)),
+            "Mount options the data volume must have; Rampart remounts it with them and"
+            " keeps them at boot. Leave out noexec where a program runs from the volume.",
+            ["nodev", "nosuid", "noexec"],
+            required=False,
+            default=MOUNT_OPTIONS,
+        ),
+        Field(
+            "full_warning",
+            DURATION,
+            "Alert when the volume, at its free space's trend over the last 6 hours, is"
+            " full within this.",
+            "7d",
+            required=False,
+            default="7d",
+        ),
+    ),
+)
+
 ADMIN_SOURCE = Text(
     refers_to=HOST_OR_GROUP,
     name="address, network, host or group name",
@@ -1118,6 +1163,16 @@ VARIABLES = (
         "ClamAV on every host holding a data set's files, signatures from Rampart's"
         " private mirror, scheduled scans and quarantine (REG-4.2.4, docs/antivirus.md)."
         " Unset: no antivirus is installed.",
+        None,
+        required=False,
+    ),
+    Field(
+        "rampart_storage",
+        STORAGE,
+        "Each host's data volume (REG-4.1.1): its mount point and options, the folders of"
+        " the data sets on it (owner root, a group per data set holding the people whose"
+        " post reads it, mode by class), usage metrics and the full-soon alert"
+        " (docs/storage.md). Unset: folders are left as they are.",
         None,
         required=False,
     ),

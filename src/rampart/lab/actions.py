@@ -18,7 +18,7 @@ import yaml
 
 from rampart import commands, ssh
 from rampart.errors import LabError
-from rampart.lab import container, export, image, keys, network, preflight, proxy
+from rampart.lab import container, export, image, keys, network, preflight, proxy, volume
 from rampart.lab.config import (
     BRIDGE,
     CGROUP_HIERARCHIES,
@@ -228,7 +228,8 @@ def up(release: str | None, extra: int | None) -> int:
         booted: list[LabHost] = []
         host_keys: dict[str, tuple[str, str]] = {}
         for host in config.hosts:
-            if container.is_running(paths, host) and host.name in known:
+            attached = volume.is_mounted(volume.mount_point(paths, host))
+            if container.is_running(paths, host) and host.name in known and attached:
                 host_keys[host.name] = (host.address, known[host.name][1])
                 continue
             host_keys[host.name] = (
@@ -270,6 +271,7 @@ def leftovers(paths: LabPaths) -> list[str]:
         for line in mounts
         if line.split()[1].startswith(str(paths.state) + "/")
     ]
+    found += [f"loop device {device}" for device in volume.loop_devices(paths.state)]
     found += [
         f"cgroup {Path('/sys/fs/cgroup', hierarchy, CGROUP_NAME)}"
         for hierarchy in CGROUP_HIERARCHIES

@@ -1,5 +1,6 @@
-"""One lab host: an overlay over the base image, made unique, booted by systemd-nspawn in
-its own cgroups and network namespace; and taken apart again without leftovers.
+"""One lab host: an overlay over the base image, made unique, with its data volume, booted
+by systemd-nspawn in its own cgroups and network namespace; and taken apart again without
+leftovers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from rampart import commands
 from rampart.errors import LabError
-from rampart.lab import network, processes
+from rampart.lab import network, processes, volume
 from rampart.lab.config import CGROUP_HIERARCHIES, CGROUP_NAME, LabConfig, LabHost, LabPaths
 from rampart.lab.proxy import proxy_url
 
@@ -67,6 +68,7 @@ def create(config: LabConfig, paths: LabPaths, host: LabHost, image: Path, admin
     )
     host_key = _personalise(config, host, root, admin_key)
     (folder / "release").write_text(f"{host.release}\n", encoding="utf-8")
+    volume.attach(paths, host)
     network.create_host_network(config, host)
     _boot(paths, host)
     return host_key
@@ -139,6 +141,9 @@ def _boot(paths: LabPaths, host: LabHost) -> None:
             f"--machine={host.name}",
             f"--network-namespace-path=/run/netns/{host.netns}",
             "--capability=CAP_NET_ADMIN",
+            f"--bind={volume.mount_point(paths, host)}:{volume.HOST_PATH}",
+            # gocryptfs (FUSE) encrypts folders in place where fscrypt does not fit.
+            "--bind=/dev/fuse",
             "--console=passive",
         ],
         log=folder / "console.log",
@@ -152,6 +157,7 @@ def destroy(paths: LabPaths, host: LabHost) -> None:
     processes.terminate(pid_file(paths, host), "systemd-nspawn", grace=SHUTDOWN_GRACE_SECONDS)
     _kill_cgroup_members(host)
     _unmount_under(paths.host(host.name))
+    volume.detach(paths.host(host.name))
     _remove_cgroups(host)
     network.remove_host_network(host)
     propagate = NSPAWN_PROPAGATE / host.name

@@ -24,6 +24,8 @@ TOOLS = {
     "ssh-keygen": "openssh-client",
     "apt-cacher-ng": "apt-cacher-ng",
     "mount": "mount",
+    "losetup": "mount",
+    "mkfs.ext4": "e2fsprogs",
 }
 MINIMUM_FREE_BYTES = 2 * 1024**3
 

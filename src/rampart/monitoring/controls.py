@@ -80,6 +80,32 @@ CONTROLS = (
         + ")\n",
     ),
     Control(
+        "REG-4.1.1",
+        "storage",
+        "instance",
+        "the host's data volume is a mount of its own with the inventory's options, every data"
+        " set folder the plan manages there is reported and owned, grouped and opened as its"
+        " class says, and these metrics are less than an hour old",
+        "rampart_storage_volume_mounted, rampart_storage_volume_option,"
+        " rampart_storage_data_set_problems, rampart_storage_last_check_timestamp_seconds"
+        " (`rampart storage status` on the host), rampart_storage_expected_info (the plan, on"
+        " the monitoring host)",
+        "min by (instance) (\n"
+        "  rampart_storage_volume_mounted\n"
+        "  or rampart_storage_volume_option\n"
+        "  or (sum by (instance, data_set, path) (rampart_storage_data_set_problems) == bool 0)\n"
+        "  or (time() - rampart_storage_last_check_timestamp_seconds < bool 3600)\n"
+        "  or on (instance, data_set)\n"
+        "  (\n"
+        "    label_replace(\n"
+        "      max by (host, data_set) (rampart_storage_expected_info),\n"
+        '      "instance", "$1", "host", "(.*)"\n'
+        "    ) * 0\n"
+        "    unless on (instance, data_set) rampart_storage_data_set_on_volume\n"
+        "  )\n"
+        ")\n",
+    ),
+    Control(
         "REG-4.2.4",
         "antivirus",
         "instance",

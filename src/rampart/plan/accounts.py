@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rampart.inventory import Inventory, Person
 from rampart.plan.addresses import hosts_of, is_known
-from rampart.plan.model import Account, PlanError
+from rampart.plan.model import Account, DataSetPlan, PlanError
+from rampart.plan.storage import data_groups
 
 
 def check_directory(inventory: Inventory) -> None:
@@ -35,8 +36,11 @@ def check_directory(inventory: Inventory) -> None:
         )
 
 
-def account(inventory: Inventory, host: str, person: Person) -> Account:
-    """Login and sudo the person's post gives on `host`; nothing for leavers."""
+def account(
+    inventory: Inventory, host: str, person: Person, held: tuple[DataSetPlan, ...] = ()
+) -> Account:
+    """Login and sudo the person's post gives on `host`, and the groups of the data sets
+    `held` there that the post reads; nothing for leavers."""
     login = sudo = False
     post = inventory.posts.get(person.post) if person.post is not None else None
     if person.active and post is not None:
@@ -44,9 +48,10 @@ def account(inventory: Inventory, host: str, person: Person) -> Account:
             if host in hosts_of(inventory, [grant.hosts]):
                 login = True
                 sudo = sudo or grant.sudo
-    return Account(person.username, person.full_name, person.ssh_keys, login, sudo)
+    groups = data_groups(inventory, held, person) if login else ()
+    return Account(person.username, person.full_name, person.ssh_keys, login, sudo, groups)
 
 
-def accounts(inventory: Inventory, host: str) -> list[Account]:
+def accounts(inventory: Inventory, host: str, held: tuple[DataSetPlan, ...] = ()) -> list[Account]:
     """Every person of the directory, in directory order, as `host` sees them."""
-    return [account(inventory, host, person) for person in inventory.people]
+    return [account(inventory, host, person, held) for person in inventory.people]

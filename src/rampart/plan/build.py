@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rampart.inventory import Inventory
-from rampart.plan import accounts, alerting, antivirus, audit, firewall, monitoring
+from rampart.plan import accounts, alerting, antivirus, audit, firewall, monitoring, storage
 from rampart.plan.addresses import address, hosts_of
 from rampart.plan.data_sets import held_by, retention
 from rampart.plan.model import HostPlan, PlanError
@@ -15,8 +15,9 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         raise PlanError(f"no host named '{host}' in {inventory.directory}/hosts.yml")
     accounts.check_directory(inventory)
     services = [s for s in inventory.services.values() if host in hosts_of(inventory, s.hosts)]
-    everyone = accounts.accounts(inventory, host)
     held = held_by(inventory, host)
+    everyone = accounts.accounts(inventory, host, held)
+    logins = tuple(person.username for person in everyone if person.login)
     mirror = antivirus.signature_mirror(inventory, host)
     return HostPlan(
         host=host,
@@ -37,6 +38,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         antivirus=antivirus.antivirus_plan(inventory, held),
         signature_mirror=mirror,
         audit=audit.audit_plan(inventory, host, held),
+        storage=storage.storage_plan(inventory, held, logins),
     )
 
 

@@ -40,6 +40,8 @@ class Account:
     ssh_keys: tuple[str, ...]
     login: bool
     sudo: bool
+    data_groups: tuple[str, ...] = ()
+    """The groups of the data sets here that the person's post reads (roles/storage)."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,33 @@ class AuditPlan:
 
 
 @dataclass(frozen=True)
+class StorageFolder:
+    """A data set's folder on the data volume as it must be (REG-4.1.1): owned by root, its
+    group the data set's (the readers), its mode from the class."""
+
+    data_set: str
+    data_class: str
+    path: str
+    group: str
+    mode: str
+    """Octal, with setgid so files made inside keep the data set's group."""
+    readers: tuple[str, ...]
+    """The accounts in the group: people who log in here and whose post reads the data set."""
+
+
+@dataclass(frozen=True)
+class StoragePlan:
+    """The host's data volume and the folders of its data sets (REG-4.1.1)."""
+
+    volume: str
+    volume_options: tuple[str, ...]
+    full_warning_seconds: float
+    folders: tuple[StorageFolder, ...]
+    elsewhere: tuple[str, ...]
+    """Data set folders not on the volume, `data-set:path`: measured, left as they are."""
+
+
+@dataclass(frozen=True)
 class HostPlan:
     """Everything the inventory says one host gets."""
 
@@ -227,6 +256,8 @@ class HostPlan:
     audit: AuditPlan | None = None
     """The kernel audit rules and the file integrity baseline; host_plan gives every host
     one."""
+    storage: StoragePlan | None = None
+    """The data volume and the data sets' folders; None without rampart_storage."""
 
     @property
     def backed_up(self) -> tuple[DataSetPlan, ...]:

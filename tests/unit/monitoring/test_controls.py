@@ -21,6 +21,7 @@ SAMPLES = [
     sample("backup-fresh", "REG-4.1.1", 1, instance="oa-01"),
     sample("backup-fresh", "REG-4.1.1", 0, instance="hr-01"),
     sample("restore-drill", "REG-4.2.5", 1, instance="oa-01"),
+    sample("storage", "REG-4.1.1", 1, instance="oa-01"),
     sample("antivirus", "REG-4.2.4", 1, instance="oa-01"),
     sample("access-review", "REG-6.2.3", 1, instance="oa-01"),
     sample("monitored", "REG-7.1.1", 1, instance="oa-01"),
@@ -34,6 +35,7 @@ def test_each_place_is_a_row_in_the_controls_order_and_a_silent_control_says_so(
         ("backup-fresh", "hr-01", "FAILING"),
         ("backup-fresh", "oa-01", "ok"),
         ("restore-drill", "oa-01", "ok"),
+        ("storage", "oa-01", "ok"),
         ("antivirus", "oa-01", "ok"),
         ("access-review", "oa-01", "ok"),
         ("monitored", "oa-01", "ok"),
@@ -49,15 +51,15 @@ def test_the_table_counts_and_says_what_each_control_checks() -> None:
     assert lines[0] == "controls as of 2026-12-02 09:00 UTC (Prometheus rampart_control_ok)"
     assert lines[1].split() == ["CLAUSE", "CONTROL", "WHERE", "RESULT"]
     assert lines[2].split() == ["REG-4.1.1", "backup-fresh", "host", "hr-01", "FAILING"]
-    assert lines[8].split() == [
+    assert lines[9].split() == [
         "REG-7.1.1",
         "availability-objective",
         "service",
         "office-portal",
         "ok",
     ]
-    assert lines[9].split() == ["REG-9.2", "drill-passed", "-", "NO", "EVIDENCE"]
-    assert "controls: 6 ok, 1 failing, 1 without evidence" in lines
+    assert lines[10].split() == ["REG-9.2", "drill-passed", "-", "NO", "EVIDENCE"]
+    assert "controls: 7 ok, 1 failing, 1 without evidence" in lines
     for control in CONTROLS:
         assert f"  {control.name} ({control.clause}): {control.holds_when}; from " in text
 
@@ -72,5 +74,5 @@ def test_the_json_names_each_place_by_its_kind() -> None:
         "holds_when": "",
         "evidence": "",
     }
-    assert rows[6]["service"] == "office-portal" and rows[6]["ok"] is True
-    assert rows[7]["runbook"] is None and rows[7]["ok"] is None
+    assert rows[7]["service"] == "office-portal" and rows[7]["ok"] is True
+    assert rows[8]["runbook"] is None and rows[8]["ok"] is None

@@ -30,6 +30,13 @@ def test_every_backed_up_host_and_class_is_expected_and_promtool_clean(tmp_path:
         'rampart_antivirus_expected_info{data_set="hr-documents",host="hr-db-01.corp.example.com"}'
         " 1.0" in text
     )
+    assert (
+        'rampart_storage_expected_info{data_set="hr-documents",'
+        'host="hr-db-01.corp.example.com",path="/srv/hr/documents"} 1.0' in text
+    )
+    assert 'data_set="mail-spool",host' not in text.split("rampart_storage_expected_info", 1)[1], (
+        "/var/mail is not on the data volume: measured, not managed"
+    )
     assert 'data_set="hr-database"' not in text, "a database-only data set is not scanned"
     assert 'host="mon-01.corp.example.com"' not in text, "mon-01 holds no data set"
     checked = subprocess.run(

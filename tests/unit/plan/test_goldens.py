@@ -23,7 +23,12 @@ def access(plan: HostPlan) -> dict[str, Any]:
     """What roles/access and the access review read: who logs in (sudo, keys), who is locked."""
     return {
         "login": {
-            a.username: {"sudo": a.sudo, "ssh_keys": list(a.ssh_keys)} for a in plan.accounts
+            a.username: {
+                "sudo": a.sudo,
+                "ssh_keys": list(a.ssh_keys),
+                "groups": list(a.data_groups),
+            }
+            for a in plan.accounts
         },
         "revoke": [account.username for account in plan.revoked],
     }
@@ -64,6 +69,12 @@ def audit(plan: HostPlan) -> dict[str, Any]:
     }
 
 
+def storage(plan: HostPlan) -> dict[str, Any] | None:
+    """What roles/storage applies: the volume, its options, each folder's group and mode."""
+    managed: dict[str, Any] | None = plan_data(plan)["storage"]
+    return managed
+
+
 PER_HOST = {
     "alerting": alerting,
     "audit": audit,
@@ -73,6 +84,7 @@ PER_HOST = {
     "backup": backup_config,
     "scrape": scrape,
     "remote_write": remote_write,
+    "storage": storage,
 }
 CREDENTIALS = ProbeCredentials(
     postgresql_password_file="/etc/rampart/availability/postgresql-password",
