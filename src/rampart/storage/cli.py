@@ -9,6 +9,9 @@ from pathlib import Path
 
 from rampart.storage.config import DEFAULT_CONFIG
 
+SHOWN_CHANGES = 50
+"""`--json` lists this many changes and counts the rest (a run's output stays readable)."""
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `storage` subcommand and its actions."""
@@ -43,8 +46,16 @@ def dispatch(arguments: argparse.Namespace) -> int:
 
     outcome = apply(config, check=arguments.check)
     if arguments.json:
-        changes, warnings = list(outcome.changes), list(outcome.warnings)
-        print(json.dumps({"changed": bool(changes), "changes": changes, "warnings": warnings}))
+        changes = list(outcome.changes[:SHOWN_CHANGES])
+        if len(outcome.changes) > SHOWN_CHANGES:
+            changes.append(f"... and {len(outcome.changes) - SHOWN_CHANGES:,} more")
+        document = {
+            "changed": bool(outcome.changes),
+            "count": len(outcome.changes),
+            "changes": changes,
+            "warnings": list(outcome.warnings),
+        }
+        print(json.dumps(document))
         return 0
     verb = "would change" if arguments.check else "changed"
     for line in outcome.warnings:

@@ -1,12 +1,16 @@
 """A small monitored fleet in one process, for the dashboards' and the report's unit tests:
 Rampart's real availability exporter (its exposition and web server) with results for two
-services (the portal up, mail down), the real backup, drill, backup-server and access
-metric families served as a textfile would be, and a real Prometheus scraping both and
+services (the portal up, mail down), the real backup, drill, backup-server, access and
+storage metric families served as a textfile would be, and a real Prometheus scraping both and
 evaluating monitoring/rules/.
 """
 
 from __future__ import annotations
 
+import grp
+import os
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +32,8 @@ from rampart.exporters.availability.exposition import AvailabilityExposition
 from rampart.exporters.availability.state import AvailabilityState
 from rampart.exporters.backup_server import BackupServerCollector, CacheState, RepositoryFacts
 from rampart.exporters.web import MetricsServer, WebConfig
+from rampart.storage.config import Folder, StorageConfig
+from rampart.storage.status import status_families
 from rampart.textfile import render
 from tests.unit.prometheus_server import running_prometheus
 
@@ -41,6 +47,17 @@ def _check(service: str, name: str, kind: str) -> ProbeCheck:
     return ProbeCheck(service, "oa-01", "127.0.0.1", name, kind, 80, True, 5, 1)
 
 
+STORAGE_VOLUME = Path(tempfile.gettempdir(), "rampart-dashboard-volume")
+"""The fleet's data volume: a small tmpfs the fixture mounts, so its free space stays still
+(a trend on this machine's own disk could make the full-soon alert fire)."""
+STORAGE = StorageConfig(
+    STORAGE_VOLUME,
+    ("nodev",),
+    7 * 86400.0,
+    (Folder("portal-content", "public", STORAGE_VOLUME / "portal", "adm", 0o2755),),
+    (),
+    STORAGE_VOLUME,
+)
 CHECKS = {PORTAL: _check(PORTAL, "health", "http"), MAIL: _check(MAIL, "smtp", "smtp")}
 CONFIG = ExporterConfig(
     "127.0.0.1",
@@ -88,6 +105,7 @@ def textfile_metrics(now: float) -> str:
     registry = CollectorRegistry()
     registry.register(BackupServerCollector(lambda: server, clock=lambda: now))
     families = backup_families(backup_state) + drill_families(drills)
+    families += status_families(STORAGE)
     return render(families) + generate_latest(registry).decode() + metrics_text(0, now - 120)
 
 
@@ -153,6 +171,14 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     textfile = ThreadingHTTPServer(("127.0.0.1", 0), _Textfile)
     threading.Thread(target=textfile.serve_forever, daemon=True).start()
     folder = tmp_path_factory.mktemp("fleet")
+    STORAGE_VOLUME.mkdir(exist_ok=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755,nodev", "rampart-test", STORAGE_VOLUME],
+        check=True,
+    )
+    (STORAGE_VOLUME / "portal").mkdir()
+    os.chown(STORAGE_VOLUME / "portal", 0, grp.getgrnam("adm").gr_gid)
+    (STORAGE_VOLUME / "portal").chmod(0o2755)
     targets = {
         "rampart-availability": f"127.0.0.1:{exporter.server_address[1]}",
         "node": f"127.0.0.1:{textfile.server_address[1]}",
@@ -166,3 +192,5 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         stop.set()
         exporter.shutdown()
         textfile.shutdown()
+        subprocess.run(["umount", STORAGE_VOLUME], check=True)
+        STORAGE_VOLUME.rmdir()

@@ -220,6 +220,7 @@ def test_the_command_reads_the_roles_settings_and_reports_json(
     assert main(["storage", "--config", str(settings), "apply", "--check", "--json"]) == 0
     checked = json.loads(capsys.readouterr().out)
     assert checked["changed"] and not (place / "hr").exists()
+    assert checked["count"] == 2 and len(checked["changes"]) == 2
     assert main(["storage", "--config", str(settings), "apply", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["changed"]
     assert main(["storage", "--config", str(settings), "apply", "--json"]) == 0
