@@ -53,3 +53,9 @@ class RemoteError(RampartError):
     """A host cannot be reached over SSH, or refused us (unknown host key, bad key)."""
 
     exit_code = 6
+
+
+class EncryptionError(RampartError):
+    """A folder or filesystem cannot be encrypted, unlocked or locked as asked (REG-4.2.2)."""
+
+    exit_code = 7
