@@ -3,9 +3,10 @@ marked place for the ones whose controls have not landed yet.
 
 Today that is storage (REG-4.1.1: each data volume's free space and the data set folders not
 as planned, from `rampart storage status`) and the access review (REG-6.2.3): `rampart
-report access` publishes each host's drift count. The firewall (REG-4.2.4) exports no metric yet; antivirus, encryption at rest
-and the security audit get their panels here when their roles export theirs, and never
-before (every metric a dashboard names must be produced by something).
+report access` publishes each host's drift count. The firewall (REG-4.2.4) exports no
+metric yet; antivirus, encryption at rest and the security audit get their panels here
+when their roles export theirs, and never before (every metric a dashboard names must be
+produced by something).
 """
 
 from __future__ import annotations
