@@ -1,11 +1,14 @@
-"""Loopback servers shared by the unit tests of checks, the prober and runbook steps."""
+"""Loopback servers shared by the unit tests of checks, the prober and runbook steps, and a
+real ext4 volume like a lab host's for the storage, encryption and audit tests."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,3 +86,19 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def ext4_volume(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """(image, mount point) of a 64 MiB ext4 volume made like a lab host's data volume
+    (`-O encrypt`), loop-mounted with nodev only; unmounted afterwards."""
+    image, mounted = tmp_path / "data.img", tmp_path / "data"
+    with image.open("wb") as sparse:
+        sparse.truncate(64 * 1024**2)
+    subprocess.run(["mkfs.ext4", "-q", "-O", "encrypt", str(image)], check=True)
+    mounted.mkdir()
+    subprocess.run(["mount", "-o", "loop,nodev", str(image), str(mounted)], check=True)
+    try:
+        yield image, mounted
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)

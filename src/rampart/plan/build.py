@@ -17,7 +17,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
     services = [s for s in inventory.services.values() if host in hosts_of(inventory, s.hosts)]
     held = held_by(inventory, host)
     everyone = accounts.accounts(inventory, host, held)
-    logins = tuple(person.username for person in everyone if person.login)
+    logins = tuple(person for person in everyone if person.login)
     mirror = antivirus.signature_mirror(inventory, host)
     return HostPlan(
         host=host,
@@ -26,7 +26,7 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         services=tuple(sorted(service.id for service in services)),
         port_rules=firewall.port_rules(inventory, host) + antivirus.mirror_rule(mirror),
         admin_addresses=firewall.admin_addresses(inventory),
-        accounts=tuple(person for person in everyone if person.login),
+        accounts=logins,
         revoked=tuple(person for person in everyone if not person.login),
         data_sets=held,
         retention=retention(held),

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 
 from rampart import prometheus_duration
 from rampart.inventory import Inventory, Person
-from rampart.plan.model import DataSetPlan, PlanError, StorageFolder, StoragePlan
+from rampart.plan.model import Account, DataSetPlan, PlanError, StorageFolder, StoragePlan
 
 MODES = {"public": "2755", "internal": "2750", "sensitive": "2750"}
 """A folder's mode by class: root writes, the data set's group reads; everyone reads public
@@ -52,10 +52,10 @@ def data_groups(
 
 
 def storage_plan(
-    inventory: Inventory, held: tuple[DataSetPlan, ...], logins: tuple[str, ...]
+    inventory: Inventory, held: tuple[DataSetPlan, ...], logins: tuple[Account, ...]
 ) -> StoragePlan | None:
-    """The host's volume and folders; None without rampart_storage. `logins` are the
-    accounts that log in here: only they can be readers."""
+    """The host's volume and folders; None without rampart_storage. A folder's readers are
+    the accounts that log in here with its group among their `data_groups`."""
     storage = inventory.storage
     if storage is None:
         return None
@@ -64,14 +64,6 @@ def storage_plan(
         raise PlanError(
             f"rampart_storage.full_warning: '{storage.full_warning}' is not a duration above 0"
         )
-    readers = {
-        name: tuple(
-            person.username
-            for person in inventory.people
-            if person.username in logins and name in reads(inventory, person)
-        )
-        for name in (data_set.name for data_set in held)
-    }
     folders = []
     elsewhere = []
     for data_set in held:
@@ -92,7 +84,7 @@ def storage_plan(
                     path,
                     group,
                     MODES[data_set.data_class],
-                    readers[data_set.name],
+                    tuple(account.username for account in logins if group in account.data_groups),
                 )
             )
     return StoragePlan(

@@ -31,8 +31,7 @@ def status_families(config: StorageConfig) -> list[Family]:
     mount = volume.mount_of(config.volume)
     mounted.add(0 if mount is None else 1, **where)
     for name in config.volume_options:
-        present = mount is not None and name not in volume.missing_options(mount, (name,))
-        option.add(1 if present else 0, option=name, **where)
+        option.add(1 if mount is not None and name in mount.options else 0, option=name, **where)
     if config.volume.is_dir():
         space = volume.space(config.volume)
         size.add(space.size, **where)

@@ -269,26 +269,21 @@ def test_sensitive_data_not_encrypted_at_rest_is_a_finding(hr_plan: HostPlan) ->
     assert host_findings(hr_plan, facts(at_rest=[gocryptfs, database])) == []
 
 
-def test_an_fscrypt_folder_is_told_from_a_plain_one_on_a_real_filesystem(tmp_path: Path) -> None:
-    image, mounted = tmp_path / "volume.img", tmp_path / "volume"
-    subprocess.run(["truncate", "-s", "16M", str(image)], check=True)
-    subprocess.run(["mkfs.ext4", "-q", "-O", "encrypt", str(image)], check=True)
-    mounted.mkdir()
-    subprocess.run(["mount", "-o", "loop", str(image), str(mounted)], check=True)
-    try:
-        (mounted / "secret").mkdir()
-        (mounted / "plain").mkdir()
-        # A v1 policy with e4crypt (e2fsprogs); fscrypt's v2 policies set the same flag.
-        subprocess.run(
-            ["e4crypt", "add_key", "-S", "0x" + os.urandom(8).hex(), str(mounted / "secret")],
-            input="a test passphrase\n",
-            text=True,
-            capture_output=True,
-            check=True,
-        )
-        seen = [host_facts.encryption(str(mounted / name)) for name in ("secret", "plain")]
-    finally:
-        subprocess.run(["umount", str(mounted)], check=True)
+def test_an_fscrypt_folder_is_told_from_a_plain_one_on_a_real_filesystem(
+    ext4_volume: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, mounted = ext4_volume
+    (mounted / "secret").mkdir()
+    (mounted / "plain").mkdir()
+    # A v1 policy with e4crypt (e2fsprogs); fscrypt's v2 policies set the same flag.
+    subprocess.run(
+        ["e4crypt", "add_key", "-S", "0x" + os.urandom(8).hex(), str(mounted / "secret")],
+        input="a test passphrase\n",
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    seen = [host_facts.encryption(str(mounted / name)) for name in ("secret", "plain")]
     assert [(s["method"], s["filesystem"], s["error"]) for s in seen] == [
         ("fscrypt", "ext4", ""),
         ("", "ext4", ""),

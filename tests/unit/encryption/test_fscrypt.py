@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,9 @@ MARKER = b"RAMPART-ENCRYPTION-MARKER-7f3a9c"
 
 
 @pytest.fixture
-def volume(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
-    """(image, mount point) of a 64 MiB ext4 volume with the encrypt feature."""
-    image, mounted = tmp_path / "data.img", tmp_path / "data"
-    with image.open("wb") as sparse:
-        sparse.truncate(64 * 1024**2)
-    subprocess.run(["mkfs.ext4", "-q", "-O", "encrypt", str(image)], check=True)
-    mounted.mkdir()
-    subprocess.run(["mount", "-o", "loop", str(image), str(mounted)], check=True)
-    try:
-        yield image, mounted
-    finally:
-        subprocess.run(["umount", str(mounted)], check=False)
+def volume(ext4_volume: tuple[Path, Path]) -> tuple[Path, Path]:
+    """(image, mount point) of a real ext4 volume with the encrypt feature."""
+    return ext4_volume
 
 
 def test_a_folder_under_a_policy_keeps_its_files_out_of_the_raw_volume(

@@ -8,7 +8,6 @@ import json
 import os
 import stat
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -127,32 +126,23 @@ def test_a_missing_group_is_one_line_naming_the_playbook(place: Path) -> None:
 
 
 @pytest.fixture
-def ext4_volume(tmp_path: Path) -> Iterator[Path]:
-    """A real ext4 volume, loop-mounted with nodev only."""
-    image, mounted = tmp_path / "data.img", tmp_path / "data"
-    with image.open("wb") as sparse:
-        sparse.truncate(64 * 1024**2)
-    subprocess.run(["mkfs.ext4", "-q", "-O", "encrypt", str(image)], check=True)
-    mounted.mkdir()
-    subprocess.run(["mount", "-o", "loop,nodev", str(image), str(mounted)], check=True)
-    try:
-        yield mounted
-    finally:
-        subprocess.run(["umount", str(mounted)], check=True)
+def data_volume(ext4_volume: tuple[Path, Path]) -> Path:
+    """A real ext4 data volume's mount point, mounted with nodev only."""
+    return ext4_volume[1]
 
 
-def test_apply_remounts_the_volume_with_its_missing_options(ext4_volume: Path) -> None:
-    wanted = config(ext4_volume, folder(ext4_volume), options=("nodev", "nosuid", "noexec"))
+def test_apply_remounts_the_volume_with_its_missing_options(data_volume: Path) -> None:
+    wanted = config(data_volume, folder(data_volume), options=("nodev", "nosuid", "noexec"))
     checked = apply(wanted, check=True)
     assert "remount" in checked.changes[0] and "nosuid,noexec" in checked.changes[0]
-    mount = volume.mount_of(ext4_volume)
+    mount = volume.mount_of(data_volume)
     assert mount is not None and "noexec" not in mount.options
 
     apply(wanted, check=False)
-    mount = volume.mount_of(ext4_volume)
+    mount = volume.mount_of(data_volume)
     assert mount is not None and mount.fstype == "ext4"
     assert {"nodev", "nosuid", "noexec"} <= set(mount.options)
-    program = ext4_volume / "hr" / "run-me"
+    program = data_volume / "hr" / "run-me"
     program.write_text("#!/bin/sh\necho ran\n")
     program.chmod(0o755)
     with pytest.raises(PermissionError):
@@ -166,20 +156,20 @@ def test_apply_warns_when_the_volume_is_not_a_mount_point(place: Path) -> None:
     assert folder(place).path.is_dir()
 
 
-def test_status_writes_usage_free_space_options_and_problems(ext4_volume: Path) -> None:
-    planned = folder(ext4_volume)
-    folders.examine(ext4_volume, planned, fix=True)
+def test_status_writes_usage_free_space_options_and_problems(data_volume: Path) -> None:
+    planned = folder(data_volume)
+    folders.examine(data_volume, planned, fix=True)
     (planned.path / "a.bin").write_bytes(os.urandom(100_000))
     (planned.path / "a.bin").chmod(0o644)
-    write_status(config(ext4_volume, planned, options=("nodev", "noexec")))
-    text = (ext4_volume / "textfile" / STATUS_TEXTFILE).read_text()
+    write_status(config(data_volume, planned, options=("nodev", "noexec")))
+    text = (data_volume / "textfile" / STATUS_TEXTFILE).read_text()
     labels = f'data_set="hr-documents",path="{planned.path}"'
     assert f"rampart_storage_data_set_files{{{labels}}} 1.0" in text
     assert f'rampart_storage_data_set_problems{{{labels},problem="too_open"}} 1.0' in text
     assert f'rampart_storage_data_set_problems{{{labels},problem="mode"}} 0.0' in text
-    assert f'rampart_storage_volume_option{{option="nodev",volume="{ext4_volume}"}} 1.0' in text
-    assert f'rampart_storage_volume_option{{option="noexec",volume="{ext4_volume}"}} 0.0' in text
-    assert f'rampart_storage_volume_mounted{{volume="{ext4_volume}"}} 1.0' in text
+    assert f'rampart_storage_volume_option{{option="nodev",volume="{data_volume}"}} 1.0' in text
+    assert f'rampart_storage_volume_option{{option="noexec",volume="{data_volume}"}} 0.0' in text
+    assert f'rampart_storage_volume_mounted{{volume="{data_volume}"}} 1.0' in text
     used = next(
         line for line in text.splitlines() if line.startswith("rampart_storage_data_set_bytes")
     )
