@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "rampart.antivirus.cli",
     "rampart.audit.cli",
     "rampart.storage.cli",
+    "rampart.encryption.cli",
 )
 
 

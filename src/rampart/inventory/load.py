@@ -122,6 +122,7 @@ def load_inventory(directory: Path) -> Inventory:
         alerting=catalog.get("rampart_alerting"),
         antivirus=catalog.get("rampart_antivirus"),
         storage=catalog.get("rampart_storage"),
+        encryption=catalog.get("rampart_encryption"),
     )
 
 

@@ -272,6 +272,16 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class Encryption:
+    """Encryption at rest (REG-4.2.2): the tang server whose presence unlocks the data sets'
+    keys at boot, on the company network only."""
+
+    tang: str
+    """The host (or group: its first host) that runs tang for the fleet."""
+    tang_port: int
+
+
+@dataclass(frozen=True)
 class Inventory:
     """One inventory directory, checked: hosts, groups, catalog, data, posts and people."""
 
@@ -296,6 +306,8 @@ class Inventory:
     """Signature mirror and scans; None: no antivirus is installed."""
     storage: Storage | None = None
     """The data volume and its options; None: data set folders are not managed."""
+    encryption: Encryption | None = None
+    """The tang server; None: nothing is encrypted at rest."""
 
     def resolve(self, name: str) -> tuple[str, ...]:
         """The host names a host or group name (or `all`) stands for; KeyError if neither."""

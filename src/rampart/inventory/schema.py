@@ -25,6 +25,7 @@ from rampart.inventory.model import (
     Database,
     DataClassPolicy,
     DataSet,
+    Encryption,
     LongTermStore,
     MaintenanceWindow,
     Objective,
@@ -1074,6 +1075,28 @@ STORAGE = Record(
     ),
 )
 
+ENCRYPTION = Record(
+    model=Encryption,
+    fields=(
+        Field(
+            "tang",
+            HOST_REFERENCE,
+            "The host (a group: its first host) that runs tang: each host's data set keys"
+            " are bound to it with clevis and unlock at boot only while it answers. The"
+            " firewall lets only the hosts that encrypt reach it.",
+            "monitoring",
+        ),
+        Field(
+            "tang_port",
+            PORT_NUMBER,
+            "The port tang listens on.",
+            7500,
+            required=False,
+            default=7500,
+        ),
+    ),
+)
+
 ADMIN_SOURCE = Text(
     refers_to=HOST_OR_GROUP,
     name="address, network, host or group name",
@@ -1173,6 +1196,16 @@ VARIABLES = (
         " the data sets on it (owner root, a group per data set holding the people whose"
         " post reads it, mode by class), usage metrics and the full-soon alert"
         " (docs/storage.md). Unset: folders are left as they are.",
+        None,
+        required=False,
+    ),
+    Field(
+        "rampart_encryption",
+        ENCRYPTION,
+        "Encryption at rest (REG-4.2.2, docs/encryption.md): every folder of a data set"
+        " whose class says encrypt_at_rest is put under fscrypt with a key per host and"
+        " data set, bound to the tang server named here and escrowed in the controller's"
+        " vault. Needs rampart_storage. Unset: nothing is encrypted at rest.",
         None,
         required=False,
     ),

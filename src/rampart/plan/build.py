@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from rampart.inventory import Inventory
-from rampart.plan import accounts, alerting, antivirus, audit, firewall, monitoring, storage
+from rampart.plan import (
+    accounts,
+    alerting,
+    antivirus,
+    audit,
+    encryption,
+    firewall,
+    monitoring,
+    storage,
+)
 from rampart.plan.addresses import address, hosts_of
 from rampart.plan.data_sets import held_by, retention
 from rampart.plan.model import HostPlan, PlanError
@@ -19,12 +28,15 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
     everyone = accounts.accounts(inventory, host, held)
     logins = tuple(person for person in everyone if person.login)
     mirror = antivirus.signature_mirror(inventory, host)
+    tang = encryption.tang_server(inventory, host)
     return HostPlan(
         host=host,
         address=address(inventory, host),
         groups=inventory.hosts[host].groups,
         services=tuple(sorted(service.id for service in services)),
-        port_rules=firewall.port_rules(inventory, host) + antivirus.mirror_rule(mirror),
+        port_rules=firewall.port_rules(inventory, host)
+        + antivirus.mirror_rule(mirror)
+        + encryption.tang_rule(tang),
         admin_addresses=firewall.admin_addresses(inventory),
         accounts=logins,
         revoked=tuple(person for person in everyone if not person.login),
@@ -39,6 +51,8 @@ def host_plan(inventory: Inventory, host: str) -> HostPlan:
         signature_mirror=mirror,
         audit=audit.audit_plan(inventory, host, held),
         storage=storage.storage_plan(inventory, held, logins),
+        encryption=encryption.encryption_plan(inventory, held),
+        tang_server=tang,
     )
 
 

@@ -219,6 +219,37 @@ class StoragePlan:
 
 
 @dataclass(frozen=True)
+class EncryptedFolder:
+    """A data set's folder put under an fscrypt v2 policy of its own key (REG-4.2.2)."""
+
+    data_set: str
+    path: str
+    method: str
+
+
+@dataclass(frozen=True)
+class EncryptionPlan:
+    """What a host encrypts at rest and the tang server its keys are bound to (REG-4.2.2)."""
+
+    volume: str
+    tang_host: str
+    tang_url: str
+    folders: tuple[EncryptedFolder, ...]
+    unencrypted: tuple[str, ...]
+    """What the class asks to encrypt that Rampart does not encrypt here, `data-set:what`
+    (a path off the data volume, a database): reported as not encrypted."""
+
+
+@dataclass(frozen=True)
+class TangServer:
+    """The fleet's tang server on this host (REG-4.2.2)."""
+
+    port: int
+    clients: tuple[str, ...]
+    """The addresses of the hosts whose keys are bound to it, sorted."""
+
+
+@dataclass(frozen=True)
 class HostPlan:
     """Everything the inventory says one host gets."""
 
@@ -258,6 +289,10 @@ class HostPlan:
     one."""
     storage: StoragePlan | None = None
     """The data volume and the data sets' folders; None without rampart_storage."""
+    encryption: EncryptionPlan | None = None
+    """The folders encrypted at rest; None without rampart_encryption or such data here."""
+    tang_server: TangServer | None = None
+    """tang; None except on the inventory's tang host."""
 
     @property
     def backed_up(self) -> tuple[DataSetPlan, ...]:

@@ -71,7 +71,8 @@ def test_folders_off_the_volume_are_measured_not_managed(example: Inventory) -> 
 
 
 def test_without_rampart_storage_nothing_is_managed(example: Inventory) -> None:
-    plan = host_plan(replace(example, storage=None), HR)
+    # Encryption at rest needs the data volume: without one, neither.
+    plan = host_plan(replace(example, storage=None, encryption=None), HR)
     assert plan.storage is None
     assert all(account.data_groups == () for account in plan.accounts)
 

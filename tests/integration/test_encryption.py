@@ -1,0 +1,135 @@
+"""Encryption at rest on the lab (REG-4.2.2): hr-01's HR documents, migrated by the role
+from plaintext, are not in the raw bytes of its data volume image and still readable through
+the host; locked, they are unreadable to root; the boot unit unlocks them from tang; with
+tang gone, the recovery key from the controller's vault unlocks them; tang answers the
+encrypting hosts only.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+import testinfra
+
+from rampart.lab.config import LabPaths
+from tests.integration.backup_helpers import metrics
+from tests.integration.conftest import BIN, ROOT
+
+pytestmark = pytest.mark.lab
+HR_DOCUMENTS = "/srv/hr/documents"
+SERIES = f'{{data_set="hr-documents",method="fscrypt",path="{HR_DOCUMENTS}"}}'
+ESCROW = ROOT / ".ansible" / "lab-secrets" / "escrow"
+VAULT_PASSWORD = ROOT / ".ansible" / "lab-secrets" / "escrow-vault-password"
+
+
+def in_image(needle: str) -> bool:
+    """Whether `needle` is in the raw bytes of hr-01's data volume image (on the controller)."""
+    subprocess.run(["sync"], check=True)
+    image = LabPaths().host("hr-01") / "data.img"
+    found = subprocess.run(["grep", "-c", "-a", "-F", needle, str(image)], capture_output=True)
+    return found.returncode == 0
+
+
+@pytest.fixture
+def hr(hosts: dict[str, testinfra.host.Host]) -> Iterator[testinfra.host.Host]:
+    """hr-01, left unlocked and with tang running whatever a test did."""
+    yield hosts["hr-01"]
+    hosts["mon-01"].run("systemctl start tangd.socket")
+    hosts["hr-01"].run("rampart encryption unlock --wait 30")
+
+
+def test_hr_documents_are_encrypted_on_disk_and_readable_through_the_host(
+    hr: testinfra.host.Host,
+) -> None:
+    seeded = (ROOT / "roles/lab_services/files/documents/hr/leave-policy.txt").read_text()
+    assert hr.check_output(f"cat {HR_DOCUMENTS}/leave-policy.txt") == seeded.strip()
+    assert not in_image("Annual leave: 25 working days"), "the migrated plaintext is gone"
+    marker = "RAMPART-AT-REST-MARKER-4d1f"
+    hr.check_output(f"echo {marker} > {HR_DOCUMENTS}/rampart-test-marker.txt")
+    try:
+        assert hr.check_output(f"cat {HR_DOCUMENTS}/rampart-test-marker.txt") == marker
+        assert not in_image(marker)
+    finally:
+        hr.run(f"rm -f {HR_DOCUMENTS}/rampart-test-marker.txt")
+    hr.check_output("rampart encryption status")
+    found = metrics(hr, "rampart_encryption")
+    for name in ("encrypted", "unlocked", "key_escrowed"):
+        assert found[f"rampart_encryption_{name}{SERIES}"] == 1, name
+    assert (
+        found[
+            'rampart_encryption_encrypted{data_set="hr-database",method="none",path="database hr"}'
+        ]
+        == 0
+    )
+
+
+def test_locked_documents_are_unreadable_to_root_until_the_boot_unit_unlocks_them(
+    hr: testinfra.host.Host,
+) -> None:
+    assert hr.check_output("rampart encryption lock") == "hr-documents: absent"
+    refused = hr.run(f"cat {HR_DOCUMENTS}/leave-policy.txt")
+    assert refused.rc != 0
+    names = hr.check_output(f"ls {HR_DOCUMENTS}").split()
+    assert "leave-policy.txt" not in names and len(names) >= 3, "names are encrypted too"
+    hr.check_output("rampart encryption status")
+    assert metrics(hr, "rampart_encryption")[f"rampart_encryption_unlocked{SERIES}"] == 0
+    # What runs at boot, with tang reachable.
+    hr.check_output("systemctl restart rampart-encryption-unlock.service")
+    assert "Annual leave" in hr.check_output(f"cat {HR_DOCUMENTS}/leave-policy.txt")
+
+
+def test_without_tang_the_escrowed_recovery_key_unlocks_the_documents(
+    hosts: dict[str, testinfra.host.Host], hr: testinfra.host.Host
+) -> None:
+    hosts["mon-01"].check_output("systemctl stop tangd.socket")
+    hr.check_output("rampart encryption lock")
+    failed = hr.run("rampart encryption unlock")
+    assert failed.rc == 7
+    assert failed.stderr.startswith("rampart: error: hr-documents: unlocking with tang at")
+    assert len(failed.stderr.strip().splitlines()) == 1 and "Traceback" not in failed.stderr
+    identifier = hr.check_output("cat /etc/rampart/encryption/keys/hr-documents.key-id")
+    vault = ESCROW / "hr-01" / f"hr-documents-{identifier}.vault"
+    # The runbook's command (runbooks/key-loss.md): the key goes through pipes only.
+    key = subprocess.run(
+        [
+            str(BIN / "ansible-vault"),
+            "view",
+            "--vault-id",
+            f"rampart-escrow@{VAULT_PASSWORD}",
+            str(vault),
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    unlocked = subprocess.run(
+        [
+            str(BIN / "rampart"),
+            "lab",
+            "ssh",
+            "hr-01",
+            "rampart",
+            "encryption",
+            "unlock",
+            "--data-set",
+            "hr-documents",
+            "--recovery-key-stdin",
+        ],
+        input=key,
+        capture_output=True,
+        check=False,
+    )
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert b"unlocked with the recovery key" in unlocked.stdout
+    assert "Annual leave" in hr.check_output(f"cat {HR_DOCUMENTS}/leave-policy.txt")
+    assert key.strip().decode() not in hr.check_output("journalctl --no-pager -n 200")
+
+
+def test_tang_answers_the_encrypting_hosts_only(hosts: dict[str, testinfra.host.Host]) -> None:
+    probe = (
+        "python3 -c \"import socket; socket.create_connection(('10.77.0.15', 7500), timeout=3)\""
+    )
+    assert hosts["hr-01"].run(probe).rc == 0
+    for name in ("fin-01", "oa-01"):
+        assert hosts[name].run(probe).rc != 0, name
