@@ -30,7 +30,7 @@ help:
 	@echo "make lint   ruff, mypy, ansible-lint (production profile), yamllint, promtool"
 	@echo "make rules  regenerate monitoring/rules/availability.yml and controls.yml from Python"
 	@echo "make dashboards  regenerate monitoring/dashboards/*.json from their Python source"
-	@echo "make bench  the lab's, the prober's, the evaluation's, the antivirus', the file integrity's and the storage's figures (tests/benchmarks)"
+	@echo "make bench  the lab's, the prober's, the evaluation's, the antivirus', the file integrity's, the storage's and the encryption's figures (tests/benchmarks)"
 
 system-packages:
 	@missing=""; for package in $(SYSTEM_PACKAGES); do \
@@ -96,3 +96,4 @@ bench: system-packages venv
 	$(BIN)/python -m tests.benchmarks.antivirus_benchmark
 	$(BIN)/python -m tests.benchmarks.audit_benchmark
 	$(BIN)/python -m tests.benchmarks.storage_benchmark
+	$(BIN)/python -m tests.benchmarks.encryption_benchmark

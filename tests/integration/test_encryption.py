@@ -15,7 +15,8 @@ import testinfra
 
 from rampart.lab.config import LabPaths
 from tests.integration.backup_helpers import metrics
-from tests.integration.conftest import BIN, ROOT
+from tests.integration.conftest import BIN, ROOT, rampart
+from tests.integration.test_antivirus import wait_for
 
 pytestmark = pytest.mark.lab
 HR_DOCUMENTS = "/srv/hr/documents"
@@ -78,6 +79,24 @@ def test_locked_documents_are_unreadable_to_root_until_the_boot_unit_unlocks_the
     # What runs at boot, with tang reachable.
     hr.check_output("systemctl restart rampart-encryption-unlock.service")
     assert "Annual leave" in hr.check_output(f"cat {HR_DOCUMENTS}/leave-policy.txt")
+
+
+def test_after_a_restart_the_documents_unlock_by_themselves_and_the_web_front_answers(
+    hr: testinfra.host.Host,
+) -> None:
+    # `lab restart` remounts the data volume, so the keys are gone as after a power cycle.
+    restarted = rampart("lab", "restart", "hr-01")
+    assert "hr-01 restarted and answers SSH" in restarted.stdout + restarted.stderr
+    journal = hr.check_output("journalctl -b -u rampart-encryption-unlock --no-pager")
+    assert "hr-documents: unlocked" in journal, "the key came from tang at this boot"
+    assert "Annual leave" in hr.check_output(f"cat {HR_DOCUMENTS}/leave-policy.txt")
+    health = (
+        'python3 -c "import urllib.request;'
+        " print(urllib.request.urlopen('http://10.77.0.12:8080/health', timeout=3).read())\""
+    )
+    wait_for(
+        lambda: hr.run(health).rc == 0, "the HR web front did not answer after the restart", 60
+    )
 
 
 def test_without_tang_the_escrowed_recovery_key_unlocks_the_documents(

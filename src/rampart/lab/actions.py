@@ -321,6 +321,25 @@ def down() -> int:
     return 0
 
 
+def restart(host_name: str) -> int:
+    """Restart one running host as a server restarts (container.restart) and wait for SSH."""
+    paths = LabPaths()
+    preflight.require_root()
+    with exclusive():
+        host = current_config(paths).host(host_name)
+        if not container.is_running(paths, host):
+            raise LabError(f"{host_name} is not running; `rampart lab up` starts it")
+        started = time.monotonic()
+        container.restart(paths, host)
+        if wait_for_ssh(paths, [host]):
+            raise LabError(
+                f"{host_name} did not answer SSH within {SSH_DEADLINE_SECONDS} s of its restart;"
+                f" see {paths.host(host_name) / 'console.log'}"
+            )
+    say(f"{host_name} restarted and answers SSH ({time.monotonic() - started:.1f} s)")
+    return 0
+
+
 def status() -> int:
     """Print each host's state; exit 0 only when every host runs and answers SSH."""
     paths = LabPaths()

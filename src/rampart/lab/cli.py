@@ -1,4 +1,4 @@
-"""`rampart lab up | down | status | ssh`: its arguments and handler."""
+"""`rampart lab up | down | status | ssh | restart`: its arguments and handler."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     up.add_argument("--extra", type=int, default=None, metavar="N", help="add N plain hosts")
     actions.add_parser("down", help="stop the lab and remove everything it made")
     actions.add_parser("status", help="show each host: running, reachable, memory")
+    restart = actions.add_parser(
+        "restart", help="restart a host as a server restarts (its data volume remounted)"
+    )
+    restart.add_argument("host")
     ssh = actions.add_parser("ssh", help="open a root shell (or run a command) on a host")
     ssh.add_argument("host")
     ssh.add_argument("remote_command", nargs=argparse.REMAINDER, metavar="COMMAND")
@@ -38,4 +42,6 @@ def dispatch(arguments: argparse.Namespace) -> int:
         return actions.down()
     if arguments.lab_command == "status":
         return actions.status()
+    if arguments.lab_command == "restart":
+        return actions.restart(arguments.host)
     return actions.open_session(arguments.host, arguments.remote_command)

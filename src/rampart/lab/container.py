@@ -152,6 +152,20 @@ def _boot(paths: LabPaths, host: LabHost) -> None:
     pid_file(paths, host).write_text(str(pid), encoding="ascii")
 
 
+def restart(paths: LabPaths, host: LabHost) -> None:
+    """Restart the host as a server restarts: a clean shutdown, its data volume unmounted
+    and mounted again (what the kernel held for it goes, fscrypt keys among it), then a
+    boot on the same root, network and data."""
+    processes.terminate(pid_file(paths, host), "systemd-nspawn", grace=SHUTDOWN_GRACE_SECONDS)
+    _kill_cgroup_members(host)
+    data = volume.mount_point(paths, host)
+    if volume.is_mounted(data):
+        commands.run(["umount", str(data)])
+    volume.detach(paths.host(host.name))
+    volume.attach(paths, host)
+    _boot(paths, host)
+
+
 def destroy(paths: LabPaths, host: LabHost) -> None:
     """Stop the host (cleanly if it answers, by force if not) and remove all its traces."""
     processes.terminate(pid_file(paths, host), "systemd-nspawn", grace=SHUTDOWN_GRACE_SECONDS)
