@@ -31,7 +31,8 @@ CHUNK = 1 << 20
 SMALL = 4096
 UNLOCK_TIMED = (
     'python3 -c "import subprocess, time; started = time.monotonic();'
-    " subprocess.run(['rampart', 'encryption', 'unlock'], check=True, capture_output=True);"
+    " subprocess.run(['rampart', 'encryption', 'unlock', '--data-set', 'hr-documents'],"
+    " check=True, capture_output=True);"
     ' print(time.monotonic() - started)"'
 )
 
@@ -145,7 +146,7 @@ def lab_unlock() -> None:
         return
     tries = []
     for _ in range(5):
-        on_hr("rampart encryption lock")
+        on_hr("rampart encryption lock --data-set hr-documents")
         took = on_hr(UNLOCK_TIMED)
         tries.append(float(took))
     restart = timed(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rampart.encryption import custody, fscrypt, migrate
+from rampart.encryption import custody, fscrypt, migrate, tablespace
 from rampart.encryption.config import EncryptionConfig, Folder
 
 
@@ -42,6 +42,15 @@ def ensure_keys(config: EncryptionConfig, check: bool) -> tuple[KeyState, ...]:
     return tuple(states)
 
 
+def _make_parents(folder: Folder) -> None:
+    """The folders above a new encrypted folder, root's and open to pass through (0755)
+    whatever the umask: PostgreSQL's account walks through them to its tablespace."""
+    missing = [parent for parent in folder.path.parents if not parent.exists()]
+    for parent in reversed(missing):
+        parent.mkdir()
+        parent.chmod(0o755)
+
+
 def _encrypt(config: EncryptionConfig, folder: Folder, check: bool) -> list[str]:
     identifier = custody.identifier(config, folder)
     assert identifier is not None
@@ -56,7 +65,8 @@ def _encrypt(config: EncryptionConfig, folder: Folder, check: bool) -> list[str]
         if not folder.path.is_dir():
             changes.append(f"{folder.data_set}: create {folder.path} encrypted")
             if not check:
-                folder.path.mkdir(mode=0o700, parents=True)
+                _make_parents(folder)
+                folder.path.mkdir(mode=0o700)
                 fscrypt.encrypt_folder(folder.path, identifier)
         else:
             changes.append(f"{folder.data_set}: encrypt {folder.path} (copy, verify, swap)")
@@ -67,6 +77,15 @@ def _encrypt(config: EncryptionConfig, folder: Folder, check: bool) -> list[str]
         changes.append(f"{folder.data_set}: finish the interrupted migration ({left} copy)")
         if not check:
             migrate.finish(folder.path, identifier)
+    if folder.database is not None and not (
+        folder.path.is_dir() and tablespace.moved(folder.path, folder.database)
+    ):
+        changes.append(
+            f"{folder.data_set}: move database {folder.database} into its encrypted tablespace"
+        )
+        if not check:
+            tables = tablespace.move(folder.path, folder.data_set, folder.database)
+            changes[-1] += f" ({tables} tables, row counts checked)"
     return changes
 
 

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from rampart.encryption.config import DEFAULT_CONFIG, EncryptionConfig
+from rampart.encryption.config import DEFAULT_CONFIG, EncryptionConfig, Folder
 
 TANG_KEYS = Path("/var/lib/tang")
 
@@ -93,6 +93,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
     elif command == "recovery-key":
         sys.stdout.write(custody.unwrap(config, folders[0]).hex() + "\n")
     elif command == "lock":
+        _refuse_a_running_database(folders)
         for folder in folders:
             print(f"{folder.data_set}: {custody.lock(config, folder).name.lower()}")
     elif arguments.recovery_key_stdin:
@@ -109,6 +110,21 @@ def dispatch(arguments: argparse.Namespace) -> int:
             done = custody.unlock(config, folder, wait=arguments.wait)
             print(f"{folder.data_set}: {'unlocked' if done else 'already unlocked'}")
     return 0
+
+
+def _refuse_a_running_database(folders: list[Folder]) -> None:
+    """Locking a tablespace under a running PostgreSQL breaks it: refused before anything."""
+    import subprocess
+
+    from rampart.errors import EncryptionError
+
+    for folder in folders:
+        running = subprocess.run(["systemctl", "is-active", "--quiet", "postgresql"], check=False)
+        if folder.database is not None and running.returncode == 0:
+            raise EncryptionError(
+                f"{folder.data_set}: PostgreSQL runs on its tablespace; stop PostgreSQL first"
+                " (or lock another data set with --data-set)"
+            )
 
 
 def _apply(config: EncryptionConfig, arguments: argparse.Namespace) -> None:

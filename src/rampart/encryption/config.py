@@ -20,6 +20,8 @@ class Folder:
     data_set: str
     path: Path
     method: str
+    database: str | None = None
+    """The PostgreSQL database whose tablespace is in this folder; None for files."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ def _folder(raw: Any, where: str) -> Folder:
         name,
         Path(json_field(raw, "path", str, f"{where} ({name})")),
         json_field(raw, "method", str, f"{where} ({name})"),
+        json_field(raw, "database", str, f"{where} ({name})", None),
     )
 
 

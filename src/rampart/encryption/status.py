@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from rampart.encryption import custody, fscrypt
+from rampart.encryption import custody, fscrypt, tablespace
 from rampart.encryption.config import EncryptionConfig
 from rampart.errors import EncryptionError
 from rampart.textfile import Family, render, write_atomically
@@ -35,7 +35,13 @@ def status_families(config: EncryptionConfig) -> list[Family]:
             current = fscrypt.key_of(folder.path) if folder.path.is_dir() else None
         except EncryptionError:
             current = None
-        encrypted.add(1 if identifier is not None and current == identifier else 0, **labels)
+        held = identifier is not None and current == identifier
+        if held and folder.database is not None:
+            try:
+                held = tablespace.moved(folder.path, folder.database)
+            except EncryptionError:
+                held = False
+        encrypted.add(1 if held else 0, **labels)
         unlocked.add(1 if custody.unlocked(config, folder) else 0, **labels)
         escrowed.add(1 if custody.escrowed(config, folder) else 0, **labels)
     for entry in config.unencrypted:

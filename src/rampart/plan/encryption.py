@@ -1,6 +1,8 @@
-"""Encryption at rest in the plan (REG-4.2.2): which folders of a host are put under fscrypt,
-the tang server their keys are bound to, and what the class asks to encrypt that Rampart
-cannot encrypt here (said, in the metrics and the docs, never passed over)."""
+"""Encryption at rest in the plan (REG-4.2.2): which folders of a host are put under fscrypt
+(a data set's folders on the volume; for a PostgreSQL data set, the folder of its database's
+tablespace there), the tang server their keys are bound to, and what the class asks to
+encrypt that Rampart cannot encrypt here (said, in the metrics and the docs, never passed
+over)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from rampart.plan.storage import on_volume
 
 METHOD = "fscrypt"
 TANG_PORT_NAME = "tang"
+TABLESPACES = "postgresql"
+"""The folder on the data volume holding each encrypted database's tablespace folder."""
 
 
 def tang_host(inventory: Inventory, encryption: Encryption) -> str:
@@ -47,8 +51,12 @@ def encryption_plan(inventory: Inventory, held: tuple[DataSetPlan, ...]) -> Encr
                 folders.append(EncryptedFolder(data_set.name, path, METHOD))
             else:
                 unencrypted.append(f"{data_set.name}:{path}")
-        if data_set.database is not None:
-            unencrypted.append(f"{data_set.name}:database {data_set.database.name}")
+        database = data_set.database
+        if database is not None and database.engine == "postgresql":
+            path = f"{storage.volume.rstrip('/')}/{TABLESPACES}/{data_set.name}"
+            folders.append(EncryptedFolder(data_set.name, path, METHOD, database.name))
+        elif database is not None:
+            unencrypted.append(f"{data_set.name}:{database.engine} database {database.name}")
     server = tang_host(inventory, encryption)
     tang = address(inventory, server)
     return EncryptionPlan(

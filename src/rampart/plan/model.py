@@ -220,11 +220,14 @@ class StoragePlan:
 
 @dataclass(frozen=True)
 class EncryptedFolder:
-    """A data set's folder put under an fscrypt v2 policy of its own key (REG-4.2.2)."""
+    """A data set's folder put under an fscrypt v2 policy of its own key (REG-4.2.2); for a
+    database data set, the folder of its PostgreSQL tablespace."""
 
     data_set: str
     path: str
     method: str
+    database: str | None = None
+    """The PostgreSQL database moved into a tablespace in this folder; None for files."""
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,18 @@ def example() -> Inventory:
     return load_inventory(EXAMPLE)
 
 
-def test_sensitive_folders_are_encrypted_and_their_databases_said_to_be_not(
+def test_sensitive_folders_and_databases_are_encrypted_on_the_volume(
     example: Inventory,
 ) -> None:
     plan = host_plan(example, HR).encryption
     assert plan is not None
     assert EncryptedFolder("hr-documents", "/srv/hr/documents", "fscrypt") in plan.folders
+    tablespace = EncryptedFolder("hr-database", "/srv/postgresql/hr-database", "fscrypt", "hr")
+    assert tablespace in plan.folders
     assert all(
         example.data_sets[folder.data_set].data_class == "sensitive" for folder in plan.folders
     )
-    assert "hr-database:database hr" in plan.unencrypted
+    assert plan.unencrypted == ()
     tang = host_plan(example, plan.tang_host)
     assert plan.tang_url == f"http://{tang.address}:7500"
     assert "monitoring" in tang.groups
@@ -55,6 +57,15 @@ def test_tang_is_open_to_the_encrypting_hosts_only(example: Inventory) -> None:
         for name in example.hosts
         if name != plan.tang_host
     )
+
+
+def test_what_rampart_cannot_encrypt_is_said_not_passed_over(example: Inventory) -> None:
+    data_sets = dict(example.data_sets)
+    documents = data_sets["hr-documents"]
+    data_sets["hr-documents"] = replace(documents, paths=("/var/lib/hr/documents",))
+    plan = host_plan(replace(example, data_sets=data_sets), HR).encryption
+    assert plan is not None
+    assert plan.unencrypted == ("hr-documents:/var/lib/hr/documents",)
 
 
 def test_hosts_without_sensitive_data_encrypt_nothing(example: Inventory) -> None:
