@@ -7,15 +7,17 @@ encrypting hosts only.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import testinfra
 
 from rampart.lab.config import LabPaths
 from tests.integration.backup_helpers import metrics
-from tests.integration.conftest import BIN, ROOT, rampart
+from tests.integration.conftest import BIN, ROOT, only_journal, rampart, runbook
 from tests.integration.test_antivirus import wait_for
 
 pytestmark = pytest.mark.lab
@@ -32,6 +34,22 @@ def in_image(needle: str) -> bool:
     image = LabPaths().host("hr-01") / "data.img"
     found = subprocess.run(["grep", "-c", "-a", "-F", needle, str(image)], capture_output=True)
     return found.returncode == 0
+
+
+def recovery_key(identifier: str) -> bytes:
+    """hr-documents' recovery key (hex) from the controller's vault, as key holders open it."""
+    vault = ESCROW / "hr-01" / f"hr-documents-{identifier}.vault"
+    return subprocess.run(
+        [
+            str(BIN / "ansible-vault"),
+            "view",
+            "--vault-id",
+            f"rampart-escrow@{VAULT_PASSWORD}",
+            str(vault),
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture
@@ -131,19 +149,8 @@ def test_without_tang_the_escrowed_recovery_key_unlocks_the_documents(
     assert failed.stderr.startswith("rampart: error: hr-documents: unlocking with tang at")
     assert len(failed.stderr.strip().splitlines()) == 1 and "Traceback" not in failed.stderr
     identifier = hr.check_output("cat /etc/rampart/encryption/keys/hr-documents.key-id")
-    vault = ESCROW / "hr-01" / f"hr-documents-{identifier}.vault"
     # The runbook's command (runbooks/key-loss.md): the key goes through pipes only.
-    key = subprocess.run(
-        [
-            str(BIN / "ansible-vault"),
-            "view",
-            "--vault-id",
-            f"rampart-escrow@{VAULT_PASSWORD}",
-            str(vault),
-        ],
-        capture_output=True,
-        check=True,
-    ).stdout
+    key = recovery_key(identifier)
     unlocked = subprocess.run(
         [
             str(BIN / "rampart"),
@@ -176,3 +183,29 @@ def test_tang_answers_the_encrypting_hosts_only(hosts: dict[str, testinfra.host.
         assert hosts[name].run(probe).rc == 0, name
     for name in ("oa-01", "backup-01"):
         assert hosts[name].run(probe).rc != 0, name
+
+
+def test_the_key_loss_drill_recovers_locked_documents_from_escrow(
+    hosts: dict[str, testinfra.host.Host], hr: testinfra.host.Host, tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs"
+    result = runbook(runs, "run", "key-loss", "--drill", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = only_journal(runs)
+    milestones = [event["name"] for event in events if event["event"] == "milestone"]
+    assert milestones == ["fault_injected", "detected", "recovered"]
+    recovered = next(
+        e
+        for e in events
+        if e["event"] == "step_finished" and e["name"] == "unlock-with-recovery-key"
+    )
+    assert "unlocked with the recovery key" in recovered["summary"]
+    assert events[-1]["status"] == "succeeded"
+    report = next(runs.glob("*/evidence.md")).read_text()
+    assert "RTO achieved:" in report
+    assert "Annual leave" in hr.check_output(f"cat {HR_DOCUMENTS}/leave-policy.txt")
+    assert hosts["mon-01"].service("tangd.socket").is_running
+    identifier = hr.check_output("cat /etc/rampart/encryption/keys/hr-documents.key-id")
+    key = recovery_key(identifier).decode().strip()
+    journal = "\n".join(json.dumps(event) for event in events)
+    assert len(key) == 128 and key not in journal and key not in report
