@@ -29,6 +29,7 @@ FS_IOC_SET_ENCRYPTION_POLICY = 0x800C6613
 FS_IOC_GET_ENCRYPTION_POLICY_EX = 0xC0096616
 FS_IOC_ADD_ENCRYPTION_KEY = 0xC0506617
 FS_IOC_REMOVE_ENCRYPTION_KEY = 0xC0406618
+FS_IOC_REMOVE_ENCRYPTION_KEY_ALL_USERS = 0xC0406619
 FS_IOC_GET_ENCRYPTION_KEY_STATUS = 0xC080661A
 KEY_SPEC_TYPE_IDENTIFIER = 2
 POLICY_V2 = 2
@@ -129,9 +130,11 @@ def key_status(mount_point: Path, identifier: str) -> KeyStatus:
     return KeyStatus(status)
 
 
-def remove_key(mount_point: Path, identifier: str) -> KeyStatus:
-    """Remove the key: its folders lock (files still open stay readable until closed)."""
+def remove_key(mount_point: Path, identifier: str, all_users: bool = False) -> KeyStatus:
+    """Remove the key: its folders lock (files still open stay readable until closed).
+    `all_users` removes every user's claim on it (root only), as a power cycle would."""
     specifier = _SPECIFIER.pack(KEY_SPEC_TYPE_IDENTIFIER, 0, bytes.fromhex(identifier))
     argument = bytearray(specifier + bytes(0x40 - _SPECIFIER.size))
-    _ioctl(mount_point, FS_IOC_REMOVE_ENCRYPTION_KEY, argument)
+    request = FS_IOC_REMOVE_ENCRYPTION_KEY_ALL_USERS if all_users else FS_IOC_REMOVE_ENCRYPTION_KEY
+    _ioctl(mount_point, request, argument)
     return key_status(mount_point, identifier)

@@ -160,6 +160,7 @@ def restart(paths: LabPaths, host: LabHost) -> None:
     _kill_cgroup_members(host)
     data = volume.mount_point(paths, host)
     if volume.is_mounted(data):
+        volume.forget_keys(data)
         commands.run(["umount", str(data)])
     volume.detach(paths.host(host.name))
     volume.attach(paths, host)

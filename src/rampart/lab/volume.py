@@ -7,9 +7,11 @@ sparse: 2 GiB seen by the host, a few MB used on this machine until data is writ
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rampart import commands
+from rampart.errors import EncryptionError
 from rampart.lab.config import LabHost, LabPaths
 
 SIZE_BYTES = 2 * 1024**3
@@ -90,3 +92,26 @@ def detach(under: Path) -> None:
     """Detach every loop device still backed by a file below `under` (mounts already gone)."""
     for device in loop_devices(under):
         commands.run(["losetup", "--detach", device.split()[0]], check=False)
+
+
+def forget_keys(mounted: Path) -> int:
+    """Remove from the kernel every fscrypt key of the encrypted folders on the mounted
+    volume, as a power cycle does; return how many. Unmounting is not enough: the volume's
+    filesystem, keys and all, lives on while another host's mount namespace holds a copy."""
+    from rampart.encryption import fscrypt
+
+    found: set[str] = set()
+    for folder, folders, _ in os.walk(mounted):
+        for name in list(folders):
+            path = Path(folder, name)
+            try:
+                identifier = None if path.is_symlink() else fscrypt.key_of(path)
+            except EncryptionError:
+                identifier = None
+            if identifier is not None or path.is_symlink():
+                folders.remove(name)
+            if identifier is not None:
+                found.add(identifier)
+    for identifier in found:
+        fscrypt.remove_key(mounted, identifier, all_users=True)
+    return len(found)

@@ -79,3 +79,18 @@ def test_what_cannot_be_encrypted_is_one_line_naming_the_folder(
     elsewhere.mkdir()
     with pytest.raises(EncryptionError, match="does not support encryption"):
         fscrypt.encrypt_folder(elsewhere, identifier)
+
+
+def test_a_lab_restart_forgets_every_key_of_the_volume(volume: tuple[Path, Path]) -> None:
+    from rampart.lab.volume import forget_keys
+
+    _, mounted = volume
+    identifier = fscrypt.add_key(mounted, os.urandom(fscrypt.KEY_BYTES))
+    secret = mounted / "hr" / "documents"
+    secret.mkdir(parents=True)
+    fscrypt.encrypt_folder(secret, identifier)
+    (secret / "handbook.txt").write_bytes(MARKER)
+    (mounted / "plain").mkdir()
+    assert forget_keys(mounted) == 1
+    assert fscrypt.key_status(mounted, identifier) is fscrypt.KeyStatus.ABSENT
+    assert not (secret / "handbook.txt").exists(), "names are encrypted once the key is gone"
