@@ -118,9 +118,12 @@ def _refuse_a_running_database(folders: list[Folder]) -> None:
 
     from rampart.errors import EncryptionError
 
-    for folder in folders:
-        running = subprocess.run(["systemctl", "is-active", "--quiet", "postgresql"], check=False)
-        if folder.database is not None and running.returncode == 0:
+    databases = [folder for folder in folders if folder.database is not None]
+    if not databases:
+        return
+    running = subprocess.run(["systemctl", "is-active", "--quiet", "postgresql"], check=False)
+    for folder in databases:
+        if running.returncode == 0:
             raise EncryptionError(
                 f"{folder.data_set}: PostgreSQL runs on its tablespace; stop PostgreSQL first"
                 " (or lock another data set with --data-set)"
